@@ -103,3 +103,9 @@ type StockCount struct {
 	LocationID string `json:"location_id"`
 	Quantity   int64  `json:"quantity"`
 }
+
+// Op types for users; only admins' devices and REST calls make them.
+const (
+	OpUserCreate = "user.create"
+	OpUserUpdate = "user.update"
+)
