@@ -15,8 +15,8 @@ import (
 	_ "github.com/labstack/echo/v5"
 	_ "github.com/labstack/echo/v5/middleware"
 	_ "github.com/mochi-mqtt/server/v2"
-	_ "github.com/mochi-mqtt/server/v2/listeners"
 	_ "github.com/mochi-mqtt/server/v2/hooks/auth"
+	_ "github.com/mochi-mqtt/server/v2/listeners"
 	_ "github.com/prometheus/client_golang/prometheus"
 	_ "github.com/prometheus/client_golang/prometheus/promhttp"
 	_ "github.com/rs/zerolog"
@@ -24,7 +24,7 @@ import (
 	_ "golang.org/x/crypto/argon2"
 	_ "golang.org/x/crypto/bcrypt"
 	_ "google.golang.org/api/option"
+	_ "gopkg.in/yaml.v3"
 	_ "modernc.org/sqlite"
 	_ "pgregory.net/rapid"
-	_ "gopkg.in/yaml.v3"
 )
