@@ -3,6 +3,8 @@ package engine
 import (
 	"context"
 	"encoding/json"
+	"sort"
+	"strings"
 	"sync"
 
 	"github.com/custodyhq/custody/domain"
@@ -27,7 +29,7 @@ type stored[T any] struct {
 	V      T
 	Meta   domain.Meta
 	Clocks map[string]string
-	Hash   string
+	Seq    int64
 }
 
 func memGet[T any](m *memStore, kind, id string, meta func(*T) *domain.Meta) (*T, error) {
@@ -43,6 +45,7 @@ func memGet[T any](m *memStore, kind, id string, meta func(*T) *domain.Meta) (*T
 	}
 	*meta(&s.V) = s.Meta
 	meta(&s.V).Clocks = s.Clocks
+	meta(&s.V).Seq = s.Seq
 	return &s.V, nil
 }
 
@@ -68,7 +71,7 @@ func memPut[T any](m *memStore, kind, id string, v *T, meta func(*T) *domain.Met
 	mt := meta(v)
 	mt.Version = expect + 1
 	mt.Seq = m.seq
-	s := stored[T]{V: *v, Meta: *mt, Clocks: mt.Clocks}
+	s := stored[T]{V: *v, Meta: *mt, Clocks: mt.Clocks, Seq: m.seq}
 	out, err := json.Marshal(s)
 	if err != nil {
 		return err
@@ -160,4 +163,23 @@ func (m *memStore) FinishOp(_ context.Context, opID, status, errText string) err
 	op.Status, op.Error = status, errText
 	m.ops[opID] = op
 	return nil
+}
+
+func (m *memStore) ListChanges(_ context.Context, after int64, limit int) ([]domain.Change, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var out []domain.Change
+	for key, raw := range m.ents {
+		var s stored[struct{}]
+		_ = json.Unmarshal(raw, &s)
+		if s.Seq > after {
+			kind, id, _ := strings.Cut(key, "/")
+			out = append(out, domain.Change{Entity: kind, ID: id, Seq: s.Seq, Deleted: s.Meta.Deleted})
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Seq < out[j].Seq })
+	if len(out) > limit {
+		out = out[:limit]
+	}
+	return out, nil
 }

@@ -1,0 +1,198 @@
+package engine
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/custodyhq/custody/domain"
+	"github.com/custodyhq/custody/sync/wire"
+)
+
+// Pull limits and the tombstone horizon.
+const (
+	DefaultPullLimit = 500
+	MaxPullLimit     = 5000
+	MaxOpsPerSync    = 1000
+	// TombstoneHorizon is how long deletes are kept; a cursor older than that must resync.
+	TombstoneHorizon = 90 * 24 * time.Hour
+)
+
+// cursor is a device's position in the change feed: the last sequence it saw, when the cursor
+// was issued (for the tombstone horizon) and a digest of the scope it was issued for (a changed
+// scope restarts the pull, which brings a snapshot of what was gained).
+type cursor struct {
+	seq    int64
+	issued time.Time
+	scope  string
+}
+
+func (c cursor) String() string {
+	return fmt.Sprintf("%d.%d.%s", c.seq, c.issued.UnixMilli(), c.scope)
+}
+
+func parseCursor(s string) (cursor, error) {
+	if s == "" {
+		return cursor{}, nil
+	}
+	parts := strings.Split(s, ".")
+	if len(parts) != 3 {
+		return cursor{}, domain.FieldErrorf(domain.EINVALID, "cursor", "is not a cursor this server issued")
+	}
+	seq, err1 := strconv.ParseInt(parts[0], 10, 64)
+	ms, err2 := strconv.ParseInt(parts[1], 10, 64)
+	if err1 != nil || err2 != nil || seq < 0 || ms < 0 {
+		return cursor{}, domain.FieldErrorf(domain.EINVALID, "cursor", "is not a cursor this server issued")
+	}
+	return cursor{seq: seq, issued: time.UnixMilli(ms), scope: parts[2]}, nil
+}
+
+// scope is what one user may see: every location when sites is nil, else the locations under
+// their sites, and always what they hold.
+type scope struct {
+	userID string
+	sites  map[string]bool // nil: everything
+	digest string
+	// siteOf caches the site each location sits under.
+	siteOf map[string]string
+}
+
+func (e *Engine) scopeOf(ctx context.Context, st Store, actor domain.Actor) (*scope, error) {
+	sc := &scope{userID: actor.UserID, siteOf: map[string]string{}, digest: "all"}
+	if actor.Role == domain.RoleAdmin || actor.UserID == "" {
+		return sc, nil
+	}
+	u, err := st.GetUser(ctx, actor.UserID)
+	if err != nil {
+		if domain.ErrorCode(err) == domain.ENOTFOUND {
+			return sc, nil // an API token acting with a role has no user record
+		}
+		return nil, err
+	}
+	if len(u.SiteIDs) == 0 {
+		return sc, nil
+	}
+	ids := slices.Clone(u.SiteIDs)
+	slices.Sort(ids)
+	sum := sha256.Sum256([]byte(strings.Join(ids, ",")))
+	sc.digest = hex.EncodeToString(sum[:6])
+	sc.sites = map[string]bool{}
+	for _, id := range ids {
+		sc.sites[id] = true
+	}
+	return sc, nil
+}
+
+// siteOfLocation walks up from a location to its root.
+func (sc *scope) siteOfLocation(ctx context.Context, st Store, id string) (string, error) {
+	if site, ok := sc.siteOf[id]; ok {
+		return site, nil
+	}
+	cur := id
+	for range maxLocationDepth {
+		l, err := st.GetLocation(ctx, cur)
+		if domain.ErrorCode(err) == domain.ENOTFOUND {
+			break
+		}
+		if err != nil {
+			return "", err
+		}
+		if l.ParentID == "" {
+			break
+		}
+		cur = l.ParentID
+	}
+	sc.siteOf[id] = cur
+	return cur, nil
+}
+
+func (sc *scope) seesLocation(ctx context.Context, st Store, id string) (bool, error) {
+	if sc.sites == nil {
+		return true, nil
+	}
+	site, err := sc.siteOfLocation(ctx, st, id)
+	return sc.sites[site], err
+}
+
+// pull returns the changes after cur that the scope may see, at most limit of them, the cursor
+// to continue from and whether more remain.
+func (e *Engine) pull(ctx context.Context, st Store, sc *scope, cur cursor, limit int) ([]wire.Change, cursor, bool, error) {
+	out := make([]wire.Change, 0, min(limit, 64))
+	next := cursor{seq: cur.seq, issued: e.now().UTC(), scope: sc.digest}
+	for len(out) < limit {
+		batch, err := st.ListChanges(ctx, next.seq, limit-len(out)+1)
+		if err != nil {
+			return nil, cur, false, err
+		}
+		if len(batch) == 0 {
+			return out, next, false, nil
+		}
+		for _, ch := range batch {
+			if len(out) == limit {
+				return out, next, true, nil
+			}
+			next.seq = ch.Seq
+			wc, visible, err := e.changeFor(ctx, st, sc, ch)
+			if err != nil {
+				return nil, cur, false, err
+			}
+			if visible {
+				out = append(out, wc)
+			}
+		}
+	}
+	more, err := st.ListChanges(ctx, next.seq, 1)
+	if err != nil {
+		return nil, cur, false, err
+	}
+	return out, next, len(more) > 0, nil
+}
+
+// changeFor loads the entity of one feed entry and decides whether the scope sees it.
+func (e *Engine) changeFor(ctx context.Context, st Store, sc *scope, ch domain.Change) (wire.Change, bool, error) {
+	wc := wire.Change{Entity: ch.Entity, ID: ch.ID, Seq: ch.Seq, Deleted: ch.Deleted}
+	if ch.Deleted {
+		return wc, true, nil
+	}
+	var (
+		v       any
+		visible = true
+		err     error
+	)
+	switch ch.Entity {
+	case domain.EntityLocation:
+		var l *domain.Location
+		if l, err = st.GetLocation(ctx, ch.ID); err == nil {
+			v = l
+			visible, err = sc.seesLocation(ctx, st, l.ID)
+		}
+	case domain.EntityProduct:
+		v, err = st.GetProduct(ctx, ch.ID)
+	case domain.EntityItem:
+		var it *domain.Item
+		if it, err = st.GetItem(ctx, ch.ID); err == nil {
+			v = it
+			if it.HolderID != sc.userID && it.LocationID != "" {
+				visible, err = sc.seesLocation(ctx, st, it.LocationID)
+			}
+		}
+	case domain.EntityUser:
+		v, err = st.GetUser(ctx, ch.ID)
+	default:
+		return wc, false, nil
+	}
+	if domain.ErrorCode(err) == domain.ENOTFOUND {
+		return wc, false, nil // written to the feed but gone since: the next entry says so
+	}
+	if err != nil || !visible {
+		return wc, false, err
+	}
+	wc.Data, err = json.Marshal(v)
+	return wc, true, err
+}
