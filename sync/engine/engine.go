@@ -40,6 +40,14 @@ type Store interface {
 	UpdateUser(ctx context.Context, u *domain.User, expectVersion int64) error
 	GetUserByBadge(ctx context.Context, uid string) (*domain.User, error)
 
+	AppendCustodyEvent(ctx context.Context, ev *domain.CustodyEvent) (bool, error)
+	ListCustodyEvents(ctx context.Context, itemID string, page domain.Page) ([]*domain.CustodyEvent, string, error)
+	RecordStockMove(ctx context.Context, m *domain.StockMove) (bool, error)
+	RefreshStockLevel(ctx context.Context, key domain.StockKey, at time.Time) (*domain.StockLevel, error)
+	GetStockLevel(ctx context.Context, key domain.StockKey) (*domain.StockLevel, error)
+	CreateConflict(ctx context.Context, c *domain.Conflict) (bool, error)
+	BindDevice(ctx context.Context, deviceID, userID string, at time.Time) error
+
 	ListChanges(ctx context.Context, after int64, limit int) ([]domain.Change, error)
 
 	BeginOp(ctx context.Context, op *domain.OpRecord) (*domain.OpRecord, error)
@@ -87,7 +95,7 @@ func (e *Engine) Submit(ctx context.Context, actor domain.Actor, op wire.Op, ifV
 	if op.HLC == "" {
 		op.HLC = e.clock.Now().String()
 	}
-	res, err := e.apply(ctx, actor, op, ifVersion)
+	res, err := e.apply(ctx, actor, op, ifVersion, true)
 	if err != nil {
 		return err
 	}
@@ -109,7 +117,7 @@ func rejected(opID string, err error) result {
 
 // apply runs one op through the op log. The returned error is an infrastructure failure (the
 // op may be retried); a rejection of the op itself is a result.
-func (e *Engine) apply(ctx context.Context, actor domain.Actor, op wire.Op, ifVersion int64) (result, error) {
+func (e *Engine) apply(ctx context.Context, actor domain.Actor, op wire.Op, ifVersion int64, online bool) (result, error) {
 	device := actor.DeviceID
 	if device == "" {
 		device = ServerDevice
@@ -137,7 +145,8 @@ func (e *Engine) apply(ctx context.Context, actor domain.Actor, op wire.Op, ifVe
 		// idempotent, so applying it again completes it without doubling anything.
 	}
 	e.clock.Update(ts)
-	w := write{stamp: stamp{ts: ts, device: device}, actor: actor, ifVersion: ifVersion, at: e.now().UTC()}
+	actor.DeviceID = device
+	w := write{opID: op.OpID, stamp: stamp{ts: ts, device: device}, actor: actor, ifVersion: ifVersion, at: e.now().UTC(), online: online}
 	if err := e.dispatch(ctx, op, w); err != nil {
 		if domain.ErrorCode(err) == domain.EINTERNAL {
 			return result{}, err // leave the op pending: a retry finishes it
@@ -155,10 +164,17 @@ func (e *Engine) apply(ctx context.Context, actor domain.Actor, op wire.Op, ifVe
 
 // write carries what every effect of one op needs.
 type write struct {
+	// opID is the op's id: custody events and stock moves take it as theirs.
+	opID      string
 	stamp     stamp
 	actor     domain.Actor
 	ifVersion int64
 	at        time.Time
+	// online is true for REST calls, which see the current state and are refused what it does
+	// not allow; offline ops from /v1/sync report what already happened and are kept.
+	online bool
+	// custody marks the item-field writes of a custody op, whose rules it checked itself.
+	custody bool
 }
 
 // checkOp validates an op's envelope and the actor's permission, and parses its clock.
@@ -201,6 +217,14 @@ var opPermissions = map[string]domain.Permission{
 	wire.OpItemDelete:     domain.PermWriteRegister,
 	wire.OpUserCreate:     domain.PermManageUsers,
 	wire.OpUserUpdate:     domain.PermManageUsers,
+	wire.OpItemCheckout:   domain.PermCustody,
+	wire.OpItemCheckin:    domain.PermCustody,
+	wire.OpItemTransfer:   domain.PermCustody,
+	wire.OpItemLost:       domain.PermCustody,
+	wire.OpItemFound:      domain.PermCustody,
+	wire.OpItemRetire:     domain.PermWriteRegister,
+	wire.OpStockAdjust:    domain.PermStock,
+	wire.OpStockCount:     domain.PermStock,
 }
 
 // dispatch applies the op's effects.
@@ -220,6 +244,10 @@ func (e *Engine) dispatch(ctx context.Context, op wire.Op, w write) error {
 		return e.mergeEntity(ctx, op.Type, op.EntityID, fields, false, w)
 	case wire.OpItemDelete:
 		return e.mergeEntity(ctx, op.Type, op.EntityID, map[string]json.RawMessage{fieldDeleted: json.RawMessage("true")}, false, w)
+	case wire.OpItemCheckout, wire.OpItemCheckin, wire.OpItemTransfer, wire.OpItemLost, wire.OpItemFound, wire.OpItemRetire:
+		return e.custody(ctx, op, w)
+	case wire.OpStockAdjust, wire.OpStockCount:
+		return e.stock(ctx, op, w)
 	}
 	return domain.FieldErrorf(domain.EINVALID, "type", "unknown op type %q", op.Type)
 }

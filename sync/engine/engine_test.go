@@ -161,7 +161,7 @@ func TestLastWriterWinsIsOrderIndependent(t *testing.T) {
 		e, st := newTestEngine(t)
 		seed(t, e)
 		for _, i := range order {
-			res, err := e.apply(context.Background(), ops[i].actor, ops[i].op, 0)
+			res, err := e.apply(context.Background(), ops[i].actor, ops[i].op, 0, false)
 			if err != nil || res.Status != domain.OpApplied {
 				t.Fatalf("order %v: apply(%s) = %+v, %v", order, ops[i].op.OpID, res, err)
 			}
@@ -179,7 +179,7 @@ func TestOpAppliesOnce(t *testing.T) {
 	op := wire.Op{OpID: opID(t), HLC: fmt.Sprintf("%d-0", t0.UnixMilli()), Type: wire.OpItemUpdate, EntityID: "item-1", Payload: json.RawMessage(`{"fields":{"notes":"once"}}`)}
 	ctx := context.Background()
 	for i, want := range []string{domain.OpApplied, domain.OpDuplicate, domain.OpDuplicate} {
-		res, err := e.apply(ctx, admin, op, 0)
+		res, err := e.apply(ctx, admin, op, 0, false)
 		if err != nil || res.Status != want {
 			t.Fatalf("attempt %d: apply = %+v, %v; want %s", i, res, err, want)
 		}
@@ -195,11 +195,11 @@ func TestPendingOpIsFinishedOnRetry(t *testing.T) {
 	seed(t, e)
 	op := wire.Op{OpID: opID(t), HLC: fmt.Sprintf("%d-0", t0.UnixMilli()), Type: wire.OpItemUpdate, EntityID: "item-1", Payload: json.RawMessage(`{"fields":{"notes":"after crash"}}`)}
 	st.failFinish = true
-	if _, err := e.apply(context.Background(), admin, op, 0); err == nil {
+	if _, err := e.apply(context.Background(), admin, op, 0, false); err == nil {
 		t.Fatal("apply with a failing op log = nil error, want the failure")
 	}
 	st.failFinish = false
-	res, err := e.apply(context.Background(), admin, op, 0)
+	res, err := e.apply(context.Background(), admin, op, 0, false)
 	if err != nil || res.Status != domain.OpApplied {
 		t.Fatalf("retry = %+v, %v; want applied", res, err)
 	}

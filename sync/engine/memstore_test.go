@@ -19,6 +19,7 @@ type memStore struct {
 	ops  map[string]domain.OpRecord
 	// failFinish, when set, makes FinishOp fail: a crash between the effects and the op log.
 	failFinish bool
+	led        *memLedger
 }
 
 func newMemStore() *memStore {
@@ -139,7 +140,26 @@ func (m *memStore) UpdateUser(_ context.Context, v *domain.User, expect int64) e
 	v.Meta = mu.Meta
 	return err
 }
-func (m *memStore) GetUserByBadge(_ context.Context, uid string) (*domain.User, error) {
+func (m *memStore) GetUserByBadge(ctx context.Context, uid string) (*domain.User, error) {
+	m.mu.Lock()
+	var ids []string
+	for key := range m.ents {
+		if id, ok := strings.CutPrefix(key, "user/"); ok {
+			ids = append(ids, id)
+		}
+	}
+	m.mu.Unlock()
+	for _, id := range ids {
+		u, err := m.GetUser(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		for _, b := range u.Badges {
+			if b == uid {
+				return u, nil
+			}
+		}
+	}
 	return nil, domain.Errorf(domain.ENOTFOUND, "no badge %s", uid)
 }
 

@@ -28,7 +28,7 @@ type kind[T any] struct {
 	meta   func(v *T) *domain.Meta
 	setID  func(v *T, id string)
 	// check validates and normalizes next; old is nil when next is being created.
-	check func(ctx context.Context, old, next *T) error
+	check func(ctx context.Context, w write, old, next *T) error
 }
 
 // merge applies a set of field writes, all stamped w.stamp, to the entity id of kind k: each
@@ -68,7 +68,7 @@ func merge[T any](ctx context.Context, k kind[T], id string, fields map[string]j
 			old = cur
 		}
 		if !k.meta(next).Deleted {
-			if err := k.check(ctx, old, next); err != nil {
+			if err := k.check(ctx, w, old, next); err != nil {
 				return err
 			}
 		}

@@ -36,10 +36,15 @@ func (e *Engine) Sync(ctx context.Context, actor domain.Actor, req *wire.Request
 		return nil, err
 	}
 	actor.DeviceID = req.DeviceID
+	if actor.UserID != "" {
+		if err := e.st.BindDevice(ctx, req.DeviceID, actor.UserID, e.now().UTC()); err != nil {
+			return nil, err
+		}
+	}
 
 	resp := &wire.Response{Results: make([]wire.Result, 0, len(req.Ops)), Changes: []wire.Change{}}
 	for _, op := range req.Ops {
-		res, err := e.apply(ctx, actor, op, 0)
+		res, err := e.apply(ctx, actor, op, 0, false)
 		if err != nil {
 			return nil, err
 		}

@@ -32,7 +32,7 @@ func (p *problems) text(field string, v *string, required bool, maxLen int) {
 	}
 }
 
-func (e *Engine) checkLocation(ctx context.Context, old, l *domain.Location) error {
+func (e *Engine) checkLocation(ctx context.Context, _ write, old, l *domain.Location) error {
 	var p problems
 	p.text("name", &l.Name, true, 200)
 	if !l.Kind.Valid() {
@@ -62,7 +62,7 @@ func (e *Engine) checkLocation(ctx context.Context, old, l *domain.Location) err
 	return domain.CheckLocationParent(l.ID, ancestors)
 }
 
-func (e *Engine) checkProduct(_ context.Context, _, pr *domain.Product) error {
+func (e *Engine) checkProduct(_ context.Context, _ write, _, pr *domain.Product) error {
 	var p problems
 	p.text("name", &pr.Name, true, 200)
 	p.text("make", &pr.Make, false, 100)
@@ -87,7 +87,7 @@ func (e *Engine) checkProduct(_ context.Context, _, pr *domain.Product) error {
 	return p.err()
 }
 
-func (e *Engine) checkItem(ctx context.Context, old, it *domain.Item) error {
+func (e *Engine) checkItem(ctx context.Context, w write, old, it *domain.Item) error {
 	var p problems
 	p.text("serial_number", &it.SerialNumber, false, 200)
 	p.text("asset_tag", &it.AssetTag, false, 100)
@@ -98,7 +98,7 @@ func (e *Engine) checkItem(ctx context.Context, old, it *domain.Item) error {
 	}
 	if !it.Status.Valid() {
 		p.add("status", "unknown status %q", it.Status)
-	} else if old != nil && old.Status != it.Status && !domain.CanTransition(old.Status, it.Status) {
+	} else if !w.custody && old != nil && old.Status != it.Status && !domain.CanTransition(old.Status, it.Status) {
 		err := domain.Transition(old.Status, it.Status)
 		return &domain.Error{Code: domain.ECONFLICT, Message: domain.ErrorMessage(err), Fields: []domain.FieldError{{Field: "status", Message: domain.ErrorMessage(err)}}}
 	}
@@ -172,7 +172,7 @@ func (e *Engine) exists(ctx context.Context, field, id string, get func(context.
 	return nil
 }
 
-func (e *Engine) checkUser(ctx context.Context, old, u *userDoc) error {
+func (e *Engine) checkUser(ctx context.Context, _ write, old, u *userDoc) error {
 	var p problems
 	p.text("name", &u.Name, true, 200)
 	p.text("email", &u.Email, true, 254)

@@ -109,3 +109,25 @@ const (
 	OpUserCreate = "user.create"
 	OpUserUpdate = "user.update"
 )
+
+// More custody op types (entity id: the item id).
+const (
+	OpItemLost   = "item.lost"
+	OpItemFound  = "item.found"
+	OpItemRetire = "item.retire"
+)
+
+// Lost is the payload of item.lost.
+type Lost struct {
+	Reason string `json:"reason,omitempty"`
+}
+
+// Found is the payload of item.found.
+type Found struct {
+	LocationID string `json:"location_id"`
+}
+
+// Retire is the payload of item.retire.
+type Retire struct {
+	Reason string `json:"reason"`
+}
