@@ -100,7 +100,7 @@ func (e *Engine) custody(ctx context.Context, op wire.Op, w write) error {
 	if it.Status == domain.StatusRetired && op.Type != wire.OpItemRetire {
 		return domain.Errorf(domain.ECONFLICT, "item %s is retired; a retired item cannot be %s", it.ID, pastTense(op.Type))
 	}
-	if _, err := e.st.AppendCustodyEvent(ctx, ev); err != nil {
+	if _, err := e.led.AppendCustodyEvent(ctx, ev); err != nil {
 		return err
 	}
 	raw := make(map[string]json.RawMessage, len(fields))
@@ -240,7 +240,7 @@ func (e *Engine) needLocation(ctx context.Context, field, id string) error {
 // both believe they hold the tool. The conflict's id comes from the two events' ids, so the
 // same pair is recorded once whatever order the events arrived in.
 func (e *Engine) detectDoubleCheckout(ctx context.Context, itemID string, at time.Time) error {
-	events, _, err := e.st.ListCustodyEvents(ctx, itemID, domain.Page{Limit: conflictWindow})
+	events, _, err := e.led.ListCustodyEvents(ctx, itemID, domain.Page{Limit: conflictWindow})
 	if err != nil {
 		return err
 	}
@@ -256,7 +256,7 @@ func (e *Engine) detectDoubleCheckout(ctx context.Context, itemID string, at tim
 			Detail: fmt.Sprintf("item %s was checked out to %s (device %s, %s) and to %s (device %s, %s) with no check-in between",
 				itemID, a.HolderID, a.DeviceID, a.At.Format(time.RFC3339), b.HolderID, b.DeviceID, b.At.Format(time.RFC3339)),
 		}
-		if _, err := e.st.CreateConflict(ctx, c); err != nil {
+		if _, err := e.led.CreateConflict(ctx, c); err != nil {
 			return err
 		}
 	}

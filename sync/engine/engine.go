@@ -39,7 +39,15 @@ type Store interface {
 	CreateUser(ctx context.Context, u *domain.User) error
 	UpdateUser(ctx context.Context, u *domain.User, expectVersion int64) error
 	GetUserByBadge(ctx context.Context, uid string) (*domain.User, error)
+	ListChanges(ctx context.Context, after int64, limit int) ([]domain.Change, error)
 
+	BeginOp(ctx context.Context, op *domain.OpRecord) (*domain.OpRecord, error)
+	FinishOp(ctx context.Context, opID, status, errText string) error
+}
+
+// Ledger is the append-only part of the engine's state: custody history, stock moves and
+// levels, conflicts and device bindings. Both store adapters provide it.
+type Ledger interface {
 	AppendCustodyEvent(ctx context.Context, ev *domain.CustodyEvent) (bool, error)
 	ListCustodyEvents(ctx context.Context, itemID string, page domain.Page) ([]*domain.CustodyEvent, string, error)
 	RecordStockMove(ctx context.Context, m *domain.StockMove) (bool, error)
@@ -47,11 +55,6 @@ type Store interface {
 	GetStockLevel(ctx context.Context, key domain.StockKey) (*domain.StockLevel, error)
 	CreateConflict(ctx context.Context, c *domain.Conflict) (bool, error)
 	BindDevice(ctx context.Context, deviceID, userID string, at time.Time) error
-
-	ListChanges(ctx context.Context, after int64, limit int) ([]domain.Change, error)
-
-	BeginOp(ctx context.Context, op *domain.OpRecord) (*domain.OpRecord, error)
-	FinishOp(ctx context.Context, opID, status, errText string) error
 }
 
 // Options configures an Engine.
@@ -64,6 +67,7 @@ type Options struct {
 // Engine applies ops through a store.
 type Engine struct {
 	st    Store
+	led   Ledger
 	now   func() time.Time
 	clock *hlc.Clock
 	log   zerolog.Logger
@@ -75,7 +79,11 @@ func New(st Store, opts Options) *Engine {
 	if now == nil {
 		now = time.Now
 	}
-	return &Engine{st: st, now: now, clock: hlc.New(now), log: opts.Logger}
+	led, ok := st.(Ledger)
+	if !ok {
+		led = noLedger{}
+	}
+	return &Engine{st: st, led: led, now: now, clock: hlc.New(now), log: opts.Logger}
 }
 
 // Clock returns the server's hybrid logical clock.

@@ -51,10 +51,10 @@ func (e *Engine) stock(ctx context.Context, op wire.Op, w write) error {
 	if err := e.stockKey(ctx, key); err != nil {
 		return err
 	}
-	if _, err := e.st.RecordStockMove(ctx, m); err != nil {
+	if _, err := e.led.RecordStockMove(ctx, m); err != nil {
 		return err
 	}
-	_, err := e.st.RefreshStockLevel(ctx, key, w.at)
+	_, err := e.led.RefreshStockLevel(ctx, key, w.at)
 	return err
 }
 

@@ -37,7 +37,7 @@ func (e *Engine) Sync(ctx context.Context, actor domain.Actor, req *wire.Request
 	}
 	actor.DeviceID = req.DeviceID
 	if actor.UserID != "" {
-		if err := e.st.BindDevice(ctx, req.DeviceID, actor.UserID, e.now().UTC()); err != nil {
+		if err := e.led.BindDevice(ctx, req.DeviceID, actor.UserID, e.now().UTC()); err != nil {
 			return nil, err
 		}
 	}
