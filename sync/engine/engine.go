@@ -53,6 +53,7 @@ type Ledger interface {
 	RecordStockMove(ctx context.Context, m *domain.StockMove) (bool, error)
 	RefreshStockLevel(ctx context.Context, key domain.StockKey, at time.Time) (*domain.StockLevel, error)
 	GetStockLevel(ctx context.Context, key domain.StockKey) (*domain.StockLevel, error)
+	SetStockMin(ctx context.Context, key domain.StockKey, min int64, at time.Time) (*domain.StockLevel, error)
 	CreateConflict(ctx context.Context, c *domain.Conflict) (bool, error)
 	BindDevice(ctx context.Context, deviceID, userID string, at time.Time) error
 }
@@ -233,6 +234,7 @@ var opPermissions = map[string]domain.Permission{
 	wire.OpItemRetire:     domain.PermWriteRegister,
 	wire.OpStockAdjust:    domain.PermStock,
 	wire.OpStockCount:     domain.PermStock,
+	wire.OpStockSetMin:    domain.PermWriteRegister,
 }
 
 // dispatch applies the op's effects.
@@ -254,7 +256,7 @@ func (e *Engine) dispatch(ctx context.Context, op wire.Op, w write) error {
 		return e.mergeEntity(ctx, op.Type, op.EntityID, map[string]json.RawMessage{fieldDeleted: json.RawMessage("true")}, false, w)
 	case wire.OpItemCheckout, wire.OpItemCheckin, wire.OpItemTransfer, wire.OpItemLost, wire.OpItemFound, wire.OpItemRetire:
 		return e.custody(ctx, op, w)
-	case wire.OpStockAdjust, wire.OpStockCount:
+	case wire.OpStockAdjust, wire.OpStockCount, wire.OpStockSetMin:
 		return e.stock(ctx, op, w)
 	}
 	return domain.FieldErrorf(domain.EINVALID, "type", "unknown op type %q", op.Type)

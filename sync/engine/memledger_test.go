@@ -132,3 +132,15 @@ func (m *memStore) BindDevice(_ context.Context, deviceID, userID string, _ time
 	l.devices[deviceID] = userID
 	return nil
 }
+
+func (m *memStore) SetStockMin(_ context.Context, key domain.StockKey, min int64, at time.Time) (*domain.StockLevel, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	l := m.ledger()
+	lv := l.levels[key]
+	lv.ProductID, lv.LocationID, lv.MinQuantity = key.ProductID, key.LocationID, min
+	lv.BelowMin = lv.Quantity < min
+	lv.UpdatedAt = at
+	l.levels[key] = lv
+	return &lv, nil
+}

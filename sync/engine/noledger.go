@@ -29,6 +29,9 @@ func (noLedger) RefreshStockLevel(context.Context, domain.StockKey, time.Time) (
 func (noLedger) GetStockLevel(context.Context, domain.StockKey) (*domain.StockLevel, error) {
 	return nil, errNoLedger
 }
+func (noLedger) SetStockMin(context.Context, domain.StockKey, int64, time.Time) (*domain.StockLevel, error) {
+	return nil, errNoLedger
+}
 func (noLedger) CreateConflict(context.Context, *domain.Conflict) (bool, error) {
 	return false, errNoLedger
 }

@@ -18,6 +18,9 @@ var stockReasons = map[domain.StockReason]bool{
 // it. Recomputing is idempotent, so a crash between the two steps is mended by the retry, and
 // the result does not depend on the order in which moves arrive.
 func (e *Engine) stock(ctx context.Context, op wire.Op, w write) error {
+	if op.Type == wire.OpStockSetMin {
+		return e.stockMin(ctx, op, w)
+	}
 	m := &domain.StockMove{ID: w.opID, HLC: w.stamp.ts.String(), ActorID: w.actor.UserID, DeviceID: w.actor.DeviceID, At: w.stamp.ts.Time()}
 	if op.Type == wire.OpStockAdjust {
 		var p wire.StockAdjust
@@ -74,4 +77,24 @@ func (e *Engine) stockKey(ctx context.Context, key domain.StockKey) error {
 		return domain.FieldErrorf(domain.EINVALID, "product_id", "%s is tracked by serial number: move its items instead", p.Name)
 	}
 	return e.needLocation(ctx, "location_id", key.LocationID)
+}
+
+// stockMin sets a counter's minimum quantity.
+func (e *Engine) stockMin(ctx context.Context, op wire.Op, w write) error {
+	var p wire.StockMin
+	if err := decodeStrict(op.Payload, &p); err != nil {
+		return err
+	}
+	if p.MinQuantity < 0 {
+		return domain.FieldErrorf(domain.EINVALID, "min_quantity", "must not be negative")
+	}
+	key := domain.StockKey{ProductID: p.ProductID, LocationID: p.LocationID}
+	if op.EntityID != key.String() {
+		return domain.FieldErrorf(domain.EINVALID, "entity_id", "must be %q (<product_id>@<location_id>)", key.String())
+	}
+	if err := e.stockKey(ctx, key); err != nil {
+		return err
+	}
+	_, err := e.led.SetStockMin(ctx, key, p.MinQuantity, w.at)
+	return err
 }

@@ -131,3 +131,13 @@ type Found struct {
 type Retire struct {
 	Reason string `json:"reason"`
 }
+
+// OpStockSetMin sets a stock counter's minimum quantity (entity id "<product_id>@<location_id>").
+const OpStockSetMin = "stock.set_min"
+
+// StockMin is the payload of stock.set_min.
+type StockMin struct {
+	ProductID   string `json:"product_id"`
+	LocationID  string `json:"location_id"`
+	MinQuantity int64  `json:"min_quantity"`
+}

@@ -1,0 +1,81 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+
+	"github.com/custodyhq/custody/domain"
+)
+
+const (
+	qNextSeq = `UPDATE seq SET value = value + 1 WHERE id = 1 RETURNING value`
+	qChange  = `INSERT INTO changes (seq, entity, id, deleted) VALUES (?, ?, ?, ?)
+		ON CONFLICT (entity, id) DO UPDATE SET seq = excluded.seq, deleted = excluded.deleted`
+	qListChanges = `SELECT seq, entity, id, deleted FROM changes WHERE seq > ? ORDER BY seq LIMIT ?`
+)
+
+// versionQueries reads the stored version of an entity, per table.
+var versionQueries = map[string]string{
+	"locations": `SELECT version FROM locations WHERE id = ?`,
+	"products":  `SELECT version FROM products WHERE id = ?`,
+	"items":     `SELECT version FROM items WHERE id = ?`,
+	"users":     `SELECT version FROM users WHERE id = ?`,
+}
+
+var feedWrites = []string{qNextSeq, qChange, versionQueries["locations"], versionQueries["products"],
+	versionQueries["items"], versionQueries["users"]}
+
+// nextSeq takes the next change-feed position.
+func nextSeq(t *tx) (int64, error) {
+	var seq int64
+	err := t.queryRow(qNextSeq).Scan(&seq)
+	return seq, err
+}
+
+// recordChange makes seq the entity's latest entry in the change feed.
+func recordChange(t *tx, entity, id string, seq int64, deleted bool) error {
+	_, err := t.exec(qChange, seq, entity, id, boolInt(deleted))
+	return err
+}
+
+// checkUpdated explains an UPDATE … WHERE id = ? AND version = ? that matched no row: the
+// entity does not exist (ENOTFOUND) or is at another version (ECONFLICT on "version").
+func checkUpdated(t *tx, res sql.Result, table, kind, id string, expect int64) error {
+	n, err := res.RowsAffected()
+	if err != nil || n == 1 {
+		return err
+	}
+	var current int64
+	err = t.queryRow(versionQueries[table], id).Scan(&current)
+	if errors.Is(err, sql.ErrNoRows) {
+		return notFound(kind, id)
+	}
+	if err != nil {
+		return err
+	}
+	return domain.FieldErrorf(domain.ECONFLICT, "version", "the %s is at version %d, not %d; reload it and try again", kind, current, expect)
+}
+
+// ListChanges returns change-feed entries with Seq > after, in Seq order, at most limit
+// (domain.DefaultPageLimit when limit is not positive).
+func (db *DB) ListChanges(ctx context.Context, after int64, limit int) (_ []domain.Change, err error) {
+	defer domain.Wrap(&err, "sqlite.ListChanges(%d)", after)
+	if limit <= 0 {
+		limit = domain.DefaultPageLimit
+	}
+	rows, err := db.query(ctx, qListChanges, after, limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []domain.Change
+	for rows.Next() {
+		var c domain.Change
+		if err := rows.Scan(&c.Seq, &c.Entity, &c.ID, &c.Deleted); err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}

@@ -1,0 +1,145 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+
+	"github.com/custodyhq/custody/domain"
+)
+
+const (
+	locationColumns = `id, name, kind, parent_id, version, seq, created_at, updated_at, deleted, clocks`
+	qInsertLocation = `INSERT INTO locations (id, name, kind, parent_id, search, version, seq, created_at, updated_at, deleted, clocks)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	qUpdateLocation = `UPDATE locations SET name = ?, kind = ?, parent_id = ?, search = ?, version = ?, seq = ?,
+		created_at = ?, updated_at = ?, deleted = ?, clocks = ? WHERE id = ? AND version = ?`
+	qGetLocation = `SELECT ` + locationColumns + ` FROM locations WHERE id = ?`
+)
+
+var locationWrites = []string{qInsertLocation, qUpdateLocation}
+
+// locationArgs returns the stored columns of l after id, in the order of qInsertLocation.
+func locationArgs(l *domain.Location, version, seq int64) ([]any, error) {
+	clocks, err := encodeClocks(l.Clocks)
+	if err != nil {
+		return nil, err
+	}
+	return []any{l.Name, string(l.Kind), nullString(l.ParentID), search(l.Name), version, seq,
+		millis(l.CreatedAt), millis(l.UpdatedAt), boolInt(l.Deleted), clocks}, nil
+}
+
+// CreateLocation stores a new location with Version 1 and the next Seq.
+func (db *DB) CreateLocation(ctx context.Context, l *domain.Location) (err error) {
+	defer domain.Wrap(&err, "sqlite.CreateLocation(%q)", l.ID)
+	var seq int64
+	err = db.write(ctx, func(t *tx) error {
+		s, err := nextSeq(t)
+		if err != nil {
+			return err
+		}
+		seq = s
+		args, err := locationArgs(l, 1, seq)
+		if err != nil {
+			return err
+		}
+		if _, err := t.exec(qInsertLocation, append([]any{l.ID}, args...)...); err != nil {
+			return conflict(err)
+		}
+		return recordChange(t, domain.EntityLocation, l.ID, seq, l.Deleted)
+	})
+	if err == nil {
+		l.Version, l.Seq = 1, seq
+	}
+	return err
+}
+
+// UpdateLocation writes l if the stored version is expectVersion.
+func (db *DB) UpdateLocation(ctx context.Context, l *domain.Location, expectVersion int64) (err error) {
+	defer domain.Wrap(&err, "sqlite.UpdateLocation(%q)", l.ID)
+	var seq int64
+	err = db.write(ctx, func(t *tx) error {
+		s, err := nextSeq(t)
+		if err != nil {
+			return err
+		}
+		seq = s
+		args, err := locationArgs(l, expectVersion+1, seq)
+		if err != nil {
+			return err
+		}
+		res, err := t.exec(qUpdateLocation, append(args, l.ID, expectVersion)...)
+		if err != nil {
+			return conflict(err)
+		}
+		if err := checkUpdated(t, res, "locations", "location", l.ID, expectVersion); err != nil {
+			return err
+		}
+		return recordChange(t, domain.EntityLocation, l.ID, seq, l.Deleted)
+	})
+	if err == nil {
+		l.Version, l.Seq = expectVersion+1, seq
+	}
+	return err
+}
+
+// GetLocation returns the location with id, tombstone or not.
+func (db *DB) GetLocation(ctx context.Context, id string) (_ *domain.Location, err error) {
+	defer domain.Wrap(&err, "sqlite.GetLocation(%q)", id)
+	l, err := scanLocation(db.queryRow(ctx, qGetLocation, id))
+	return l, orNotFound(err, "location", id)
+}
+
+// ListLocations returns a page of locations that are not tombstones, in id order.
+func (db *DB) ListLocations(ctx context.Context, f domain.LocationFilter) (_ []*domain.Location, _ string, err error) {
+	defer domain.Wrap(&err, "sqlite.ListLocations")
+	after, err := decodeCursor(f.Cursor)
+	if err != nil {
+		return nil, "", err
+	}
+	var q listQuery
+	if f.Kind != "" {
+		q.add("kind = ?", string(f.Kind))
+	}
+	if f.ParentID != "" {
+		q.add("parent_id = ?", f.ParentID)
+	}
+	if f.Query != "" {
+		q.add("instr(search, ?) > 0", search(f.Query))
+	}
+	limit := pageLimit(f.Limit)
+	query, args := q.build(locationColumns, "locations", after, limit)
+	rows, err := db.query(ctx, query, args...)
+	if err != nil {
+		return nil, "", err
+	}
+	defer rows.Close()
+	var out []*domain.Location
+	for rows.Next() {
+		l, err := scanLocation(rows)
+		if err != nil {
+			return nil, "", err
+		}
+		out = append(out, l)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, "", err
+	}
+	out, next := page(out, limit, func(l *domain.Location) string { return l.ID })
+	return out, next, nil
+}
+
+// scanLocation reads the columns of locationColumns.
+func scanLocation(row scanner) (*domain.Location, error) {
+	var l domain.Location
+	var kind string
+	var parent, clocks sql.NullString
+	var created, updated int64
+	if err := row.Scan(&l.ID, &l.Name, &kind, &parent, &l.Version, &l.Seq, &created, &updated, &l.Deleted, &clocks); err != nil {
+		return nil, err
+	}
+	l.Kind, l.ParentID = domain.LocationKind(kind), parent.String
+	l.CreatedAt, l.UpdatedAt = fromMillis(created), fromMillis(updated)
+	var err error
+	l.Clocks, err = decodeClocks(clocks)
+	return &l, err
+}
