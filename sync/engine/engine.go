@@ -253,7 +253,12 @@ func (e *Engine) dispatch(ctx context.Context, op wire.Op, w write) error {
 		}
 		return e.mergeEntity(ctx, op.Type, op.EntityID, fields, false, w)
 	case wire.OpItemDelete:
-		return e.mergeEntity(ctx, op.Type, op.EntityID, map[string]json.RawMessage{fieldDeleted: json.RawMessage("true")}, false, w)
+		// A tombstone frees the item's unique keys, so that a serial, asset tag or tag can be
+		// used again by the item that replaces it.
+		return e.mergeEntity(ctx, op.Type, op.EntityID, map[string]json.RawMessage{
+			fieldDeleted: json.RawMessage("true"), "serial_number": json.RawMessage(`""`), "asset_tag": json.RawMessage(`""`),
+			"external_id": json.RawMessage(`""`), "tags": json.RawMessage("[]"),
+		}, false, w)
 	case wire.OpItemCheckout, wire.OpItemCheckin, wire.OpItemTransfer, wire.OpItemLost, wire.OpItemFound, wire.OpItemRetire:
 		return e.custody(ctx, op, w)
 	case wire.OpStockAdjust, wire.OpStockCount, wire.OpStockSetMin:

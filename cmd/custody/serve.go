@@ -1,0 +1,200 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/rs/zerolog"
+
+	"github.com/custodyhq/custody/api"
+	"github.com/custodyhq/custody/domain"
+	"github.com/custodyhq/custody/openapi"
+	"github.com/custodyhq/custody/store/mongo"
+	"github.com/custodyhq/custody/store/sqlite"
+	"github.com/custodyhq/custody/sync/engine"
+	"github.com/custodyhq/custody/sync/wire"
+)
+
+// appStore is what the server needs of a store adapter; both adapters provide it.
+type appStore interface {
+	api.Store
+	engine.Store
+	CountUsers(ctx context.Context) (int64, error)
+	CountItems(ctx context.Context) (int64, error)
+	Close() error
+}
+
+// serve runs the server until ctx ends, then drains in-flight requests and closes the store.
+func serve(ctx context.Context, cfg serveConfig, stdout io.Writer) error {
+	level, err := zerolog.ParseLevel(cfg.LogLevel)
+	if err != nil {
+		return fmt.Errorf("serve: --log-level: %w", err)
+	}
+	log := zerolog.New(stdout).Level(level).With().Timestamp().Str("service", "custody").Logger()
+
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return fmt.Errorf("serve: data directory: %w", err)
+	}
+	st, err := openStore(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err := st.Close(); err != nil {
+			log.Error().Err(err).Msg("closing the store")
+		}
+	}()
+
+	secret, err := signingKey(cfg, log)
+	if err != nil {
+		return err
+	}
+	eng := engine.New(st, engine.Options{Now: time.Now, Logger: log})
+	if err := bootstrapAdmin(ctx, st, eng, cfg); err != nil {
+		return err
+	}
+	if cfg.Demo {
+		if err := seedDemo(ctx, st, eng, stdout); err != nil {
+			return fmt.Errorf("serve --demo: %w", err)
+		}
+	}
+	spec, err := openapi.JSON()
+	if err != nil {
+		return fmt.Errorf("serve: openapi: %w", err)
+	}
+	srv, err := api.New(api.Config{JWTSecret: secret, AccessTTL: cfg.AccessTTL}, api.Deps{
+		Store: st, Engine: eng, Logger: log, Now: time.Now, OpenAPI: spec,
+	})
+	if err != nil {
+		return err
+	}
+
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("serve: listen on %s: %w", cfg.Addr, err)
+	}
+	hs := &http.Server{
+		Handler:           srv,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       2 * time.Minute,
+		WriteTimeout:      2 * time.Minute,
+		IdleTimeout:       2 * time.Minute,
+		BaseContext:       func(net.Listener) context.Context { return ctx },
+	}
+	fmt.Fprintf(stdout, "custody %s listening on http://%s\n", buildVersion(), ln.Addr())
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	log.Info().Msg("shutting down: finishing in-flight requests")
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.ShutdownWait)
+	defer cancel()
+	if err := hs.Shutdown(sctx); err != nil {
+		return fmt.Errorf("serve: shutdown: %w", err)
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	log.Info().Msg("stopped")
+	return nil
+}
+
+func openStore(ctx context.Context, cfg serveConfig, log zerolog.Logger) (appStore, error) {
+	if cfg.MongoURI != "" {
+		log.Info().Str("uri", redactURI(cfg.MongoURI)).Str("database", cfg.MongoDB).Msg("store: MongoDB")
+		st, err := mongo.Open(ctx, cfg.MongoURI, cfg.MongoDB)
+		if err != nil {
+			return nil, fmt.Errorf("serve: MongoDB at %s: %w", redactURI(cfg.MongoURI), err)
+		}
+		return st, nil
+	}
+	log.Info().Str("dir", cfg.DataDir).Msg("store: embedded SQLite")
+	st, err := sqlite.Open(ctx, cfg.DataDir)
+	if err != nil {
+		return nil, fmt.Errorf("serve: %w", err)
+	}
+	return st, nil
+}
+
+// signingKey returns the access-token signing key: CUSTODY_JWT_SECRET, or a key generated on
+// first start and kept in the data directory with 0600 permissions.
+func signingKey(cfg serveConfig, log zerolog.Logger) ([]byte, error) {
+	if cfg.JWTSecret != "" {
+		return []byte(cfg.JWTSecret), nil
+	}
+	path := filepath.Join(cfg.DataDir, "jwt.key")
+	b, err := os.ReadFile(path)
+	if err == nil {
+		key := strings.TrimSpace(string(b))
+		if len(key) < 64 {
+			return nil, fmt.Errorf("serve: %s is shorter than 64 hex characters; remove it to make a new one", path)
+		}
+		if fi, err := os.Stat(path); err == nil && fi.Mode().Perm()&0o077 != 0 {
+			if err := os.Chmod(path, 0o600); err != nil {
+				return nil, fmt.Errorf("serve: %s is readable by others and cannot be fixed: %w", path, err)
+			}
+			log.Warn().Str("path", path).Msg("signing key was readable by others; permissions set to 0600")
+		}
+		return []byte(key), nil
+	}
+	if !errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("serve: signing key: %w", err)
+	}
+	raw := make([]byte, 32)
+	if _, err := rand.Read(raw); err != nil {
+		return nil, err
+	}
+	key := hex.EncodeToString(raw)
+	if err := os.WriteFile(path, []byte(key+"\n"), 0o600); err != nil {
+		return nil, fmt.Errorf("serve: writing the signing key: %w", err)
+	}
+	if cfg.MongoURI != "" {
+		log.Warn().Msg("generated a signing key in the data directory; with more than one server on one MongoDB, set CUSTODY_JWT_SECRET on all of them")
+	}
+	log.Info().Str("path", path).Msg("generated a new access-token signing key")
+	return []byte(key), nil
+}
+
+// bootstrapAdmin creates the first admin from CUSTODY_ADMIN_EMAIL and CUSTODY_ADMIN_PASSWORD
+// when the store has no users.
+func bootstrapAdmin(ctx context.Context, st appStore, eng *engine.Engine, cfg serveConfig) error {
+	if cfg.AdminEmail == "" {
+		return nil
+	}
+	n, err := st.CountUsers(ctx)
+	if err != nil || n > 0 {
+		return err
+	}
+	if len(cfg.AdminPassword) < 12 {
+		return errors.New("serve: CUSTODY_ADMIN_PASSWORD must be at least 12 characters")
+	}
+	return createUser(ctx, eng, uuid.Must(uuid.NewV7()).String(), cfg.AdminEmail, "Administrator", domain.RoleAdmin, cfg.AdminPassword, nil, nil)
+}
+
+// systemActor is who the server acts as when it writes on its own behalf.
+var systemActor = domain.Actor{UserID: "system", Role: domain.RoleAdmin, DeviceID: engine.ServerDevice}
+
+func createUser(ctx context.Context, eng submitter, id, email, name string, role domain.Role, password string, badges, sites []string) error {
+	hash, err := api.HashPassword(password)
+	if err != nil {
+		return err
+	}
+	return submit(ctx, eng, wire.OpUserCreate, id, map[string]any{
+		"email": email, "name": name, "role": role, "password_hash": hash, "badges": badges, "site_ids": sites,
+	})
+}
