@@ -227,12 +227,11 @@ func TestRunCommands(t *testing.T) {
 func TestRedactURI(t *testing.T) {
 	for in, want := range map[string]string{
 		"mongodb://user:s3cret@db1:27017/?replicaSet=rs0": "mongodb://user:***@db1:27017/?replicaSet=rs0",
-		"mongodb://db1:27017":                              "mongodb://db1:27017",
-		"not a uri":                                        "(hidden)",
+		"mongodb://db1:27017":                             "mongodb://db1:27017",
+		"not a uri":                                       "(hidden)",
 	} {
 		if got := redactURI(in); got != want || strings.Contains(got, "s3cret") {
 			t.Errorf("redactURI(%q) = %q, want %q", in, got, want)
 		}
 	}
 }
-
