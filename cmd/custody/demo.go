@@ -6,11 +6,13 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"strconv"
 	"time"
 
 	"github.com/google/uuid"
 
 	"github.com/custodyhq/custody/domain"
+	"github.com/custodyhq/custody/readers/epc"
 	"github.com/custodyhq/custody/sync/wire"
 )
 
@@ -174,13 +176,14 @@ func seedDemo(ctx context.Context, st appStore, eng submitter, stdout io.Writer)
 	return nil
 }
 
-// demoEPC returns a GIAI-96 EPC (header 0x34, filter 0, partition 5: a 7-digit company
-// prefix) for the demo company prefix 0614141 and the given asset reference.
+// demoEPC returns the GIAI-96 EPC of an asset of the demo company (GS1 company prefix
+// 0614141), the kind of tag an RFID cabinet reads.
 func demoEPC(assetRef int) string {
-	const companyPrefix = 614141
-	hi := uint64(0x34)<<56 | uint64(5)<<50 | uint64(companyPrefix)<<26 | uint64(assetRef)>>36
-	lo := uint64(assetRef) & (1<<36 - 1)
-	return fmt.Sprintf("%016X%08X", hi, lo)
+	hex, err := epc.EncodeGIAI96("0614141", strconv.Itoa(assetRef), 0)
+	if err != nil {
+		panic(err) // the demo's asset references are always encodable
+	}
+	return hex
 }
 
 // submitter is the engine as the seeder uses it.

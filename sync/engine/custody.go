@@ -211,7 +211,7 @@ func (e *Engine) holderOf(ctx context.Context, userID, badge string) (*domain.Us
 		}
 		return u, err
 	case badge != "":
-		uid, err := domain.NormalizeTag(domain.TagNFC, badge)
+		uid, err := normalizeTag(domain.TagNFC, badge)
 		if err != nil {
 			return nil, domain.FieldErrorf(domain.EINVALID, "badge", "%v", err)
 		}

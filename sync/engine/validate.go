@@ -2,12 +2,15 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/mail"
 	"strings"
 	"time"
 
 	"github.com/custodyhq/custody/domain"
+	"github.com/custodyhq/custody/readers/nfc"
+	"github.com/custodyhq/custody/readers/payload"
 )
 
 // maxLocationDepth bounds the walk up a location tree.
@@ -116,7 +119,7 @@ func (e *Engine) checkItem(ctx context.Context, w write, old, it *domain.Item) e
 	seen := map[domain.Tag]bool{}
 	for i := range it.Tags {
 		t := &it.Tags[i]
-		v, err := domain.NormalizeTag(t.Kind, t.Value)
+		v, err := normalizeTag(t.Kind, t.Value)
 		if err != nil {
 			p.add(fmt.Sprintf("tags[%d]", i), "%v", err)
 			continue
@@ -191,7 +194,7 @@ func (e *Engine) checkUser(ctx context.Context, _ write, old, u *userDoc) error 
 		u.Badges = []string{}
 	}
 	for i, b := range u.Badges {
-		v, err := domain.NormalizeTag(domain.TagNFC, b)
+		v, err := normalizeTag(domain.TagNFC, b)
 		if err != nil {
 			p.add(fmt.Sprintf("badges[%d]", i), "%v", err)
 		}
@@ -213,4 +216,24 @@ func (e *Engine) checkUser(ctx context.Context, _ write, old, u *userDoc) error 
 		}
 	}
 	return nil
+}
+
+// normalizeTag returns a tag value in its stored form, with the readers' decoders: NFC UIDs
+// in any common spelling (random IDs refused), EPCs as uppercase hex, barcodes trimmed.
+func normalizeTag(kind domain.TagKind, value string) (string, error) {
+	switch kind {
+	case domain.TagNFC:
+		uid, err := nfc.Normalize(value)
+		if err != nil {
+			return "", errors.New(domain.ErrorMessage(err))
+		}
+		return uid, nil
+	case domain.TagEPC:
+		v, err := payload.NormalizeEPC(value)
+		if err != nil {
+			return "", errors.New(domain.ErrorMessage(err))
+		}
+		return v, nil
+	}
+	return domain.NormalizeTag(kind, value)
 }
