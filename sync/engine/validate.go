@@ -105,6 +105,14 @@ func (e *Engine) checkItem(ctx context.Context, w write, old, it *domain.Item) e
 		err := domain.Transition(old.Status, it.Status)
 		return &domain.Error{Code: domain.ECONFLICT, Message: domain.ErrorMessage(err), Fields: []domain.FieldError{{Field: "status", Message: domain.ErrorMessage(err)}}}
 	}
+	if !w.custody {
+		switch {
+		case it.Status == domain.StatusCheckedOut && it.HolderID == "":
+			p.add("holder_id", "is required for a checked-out item")
+		case it.HolderID != "" && it.Status != domain.StatusCheckedOut && it.Status != domain.StatusLost:
+			p.add("holder_id", "must be empty unless the item is checked out (it is %s)", it.Status)
+		}
+	}
 	if it.PurchaseDate != "" {
 		if _, err := time.Parse(time.DateOnly, it.PurchaseDate); err != nil {
 			p.add("purchase_date", "must be a date such as 2024-03-31")

@@ -1,0 +1,168 @@
+package api
+
+import (
+	"bytes"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/custodyhq/custody/domain"
+	"github.com/custodyhq/custody/openapi"
+)
+
+// specOps checks the operational endpoints: health, readiness, metrics and the document.
+func (e *specEnv) specOps(t *testing.T) {
+	e.run(t, []specCall{
+		{name: "healthz", method: "GET", path: "/healthz", want: http.StatusOK},
+		{name: "readyz", method: "GET", path: "/readyz", want: http.StatusOK},
+	})
+	t.Run("metrics", func(t *testing.T) {
+		r := e.do(t, specCall{method: "GET", path: "/metrics", want: http.StatusOK})
+		if !bytes.Contains(r.body, []byte("custody_http_requests_total")) {
+			t.Errorf("GET /metrics has no custody_http_requests_total: %s", specTruncate(r.body))
+		}
+	})
+	t.Run("openapi.json", func(t *testing.T) {
+		r := e.do(t, specCall{method: "GET", path: "/openapi.json", want: http.StatusOK})
+		want, err := openapi.JSON()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(r.body, want) {
+			t.Errorf("GET /openapi.json = %d bytes, want openapi.JSON() (%d bytes)", len(r.body), len(want))
+		}
+	})
+}
+
+// specAuth checks login, refresh-token rotation and logout.
+func (e *specEnv) specAuth(t *testing.T) {
+	const login, refresh, logout = "/v1/auth/login", "/v1/auth/refresh", "/v1/auth/logout"
+	admin := "admin@example.com"
+	e.run(t, []specCall{
+		{name: "login wrong password", method: "POST", path: login,
+			body: map[string]any{"email": admin, "password": "wrong password"}, want: http.StatusUnauthorized},
+		{name: "login unknown email", method: "POST", path: login,
+			body: map[string]any{"email": "nobody@example.com", "password": specPassword}, want: http.StatusUnauthorized},
+		{name: "login malformed JSON", method: "POST", path: login,
+			body: `{"email": "a@example.com", "password": `, want: http.StatusBadRequest, specRejects: true},
+		{name: "login not an object", method: "POST", path: login,
+			body: `["a@example.com"]`, want: http.StatusBadRequest, specRejects: true},
+		{name: "login unknown field", method: "POST", path: login,
+			body: map[string]any{"email": admin, "password": specPassword, "remember": true}, want: http.StatusBadRequest, specRejects: true, wantField: "remember"},
+		{name: "login missing password", method: "POST", path: login,
+			body: map[string]any{"email": admin}, want: http.StatusUnprocessableEntity, specRejects: true, wantField: "password"},
+		{name: "login body too large", method: "POST", path: login,
+			body: map[string]any{"email": admin, "password": strings.Repeat("x", 2<<20)}, want: http.StatusRequestEntityTooLarge, specRejects: true},
+		{name: "refresh missing token", method: "POST", path: refresh,
+			body: map[string]any{}, want: http.StatusUnprocessableEntity, specRejects: true, wantField: "refresh_token"},
+		{name: "refresh unknown token", method: "POST", path: refresh,
+			body: map[string]any{"refresh_token": "not-a-token"}, want: http.StatusUnauthorized},
+		{name: "logout malformed JSON", method: "POST", path: logout,
+			body: `{`, want: http.StatusBadRequest, specRejects: true},
+		{name: "logout missing token", method: "POST", path: logout,
+			body: map[string]any{}, want: http.StatusUnprocessableEntity, specRejects: true},
+		{name: "logout unknown token", method: "POST", path: logout,
+			body: map[string]any{"refresh_token": "not-a-token"}, want: http.StatusNoContent},
+	})
+
+	t.Run("rotation", func(t *testing.T) {
+		first := e.login(t, admin, specPassword)
+		second := e.mustJSON(t, specCall{name: "refresh", method: "POST", path: refresh,
+			body: map[string]any{"refresh_token": first.RefreshToken}, want: http.StatusOK})
+		if second["refresh_token"] == first.RefreshToken {
+			t.Errorf("refresh returned the same refresh token")
+		}
+		e.run(t, []specCall{
+			{name: "reuse revokes the family", method: "POST", path: refresh,
+				body: map[string]any{"refresh_token": first.RefreshToken}, want: http.StatusUnauthorized},
+			{name: "the family's newest token is revoked too", method: "POST", path: refresh,
+				body: map[string]any{"refresh_token": second["refresh_token"]}, want: http.StatusUnauthorized},
+		})
+	})
+	t.Run("logout", func(t *testing.T) {
+		p := e.login(t, admin, specPassword)
+		e.run(t, []specCall{
+			{name: "logout", method: "POST", path: logout, body: map[string]any{"refresh_token": p.RefreshToken}, want: http.StatusNoContent},
+			{name: "refresh after logout", method: "POST", path: refresh, body: map[string]any{"refresh_token": p.RefreshToken}, want: http.StatusUnauthorized},
+		})
+	})
+}
+
+// specTokens checks API tokens: creation, use, listing and revocation.
+func (e *specEnv) specTokens(t *testing.T) {
+	admin, sup := e.tokens[domain.RoleAdmin], e.tokens[domain.RoleSupervisor]
+	created := e.mustJSON(t, specCall{name: "create", method: "POST", path: "/v1/tokens", token: admin,
+		body: map[string]any{"name": "ERP", "role": "supervisor", "expires_at": "2999-01-01T00:00:00Z"}, want: http.StatusCreated})
+	secret, _ := created["token"].(string)
+	id, _ := created["id"].(string)
+	if !strings.HasPrefix(secret, apiTokenPrefix) {
+		t.Fatalf("POST /v1/tokens token = %q, want a %s… secret", secret, apiTokenPrefix)
+	}
+	e.run(t, []specCall{
+		{name: "the token authenticates", method: "GET", path: "/v1/locations", token: secret, want: http.StatusOK},
+		{name: "the token acts with its role", method: "GET", path: "/v1/tokens", token: secret, want: http.StatusForbidden},
+		{name: "list", method: "GET", path: "/v1/tokens", token: admin, want: http.StatusOK},
+		{name: "list as field", method: "GET", path: "/v1/tokens", token: e.tokens[domain.RoleField], want: http.StatusForbidden},
+		{name: "list without credentials", method: "GET", path: "/v1/tokens", want: http.StatusUnauthorized, specRejects: true},
+		{name: "list with a bad access token", method: "GET", path: "/v1/tokens", token: "not.a.jwt", want: http.StatusUnauthorized},
+		{name: "create as supervisor", method: "POST", path: "/v1/tokens", token: sup,
+			body: map[string]any{"name": "x", "role": "field"}, want: http.StatusForbidden},
+		{name: "create without credentials", method: "POST", path: "/v1/tokens",
+			body: map[string]any{"name": "x", "role": "field"}, want: http.StatusUnauthorized, specRejects: true},
+		{name: "create with an unknown role", method: "POST", path: "/v1/tokens", token: admin,
+			body: map[string]any{"name": "x", "role": "reader"}, want: http.StatusUnprocessableEntity, specRejects: true},
+		{name: "create missing name", method: "POST", path: "/v1/tokens", token: admin,
+			body: map[string]any{"role": "field"}, want: http.StatusUnprocessableEntity, specRejects: true},
+		{name: "create expiring in the past", method: "POST", path: "/v1/tokens", token: admin,
+			body: map[string]any{"name": "x", "role": "field", "expires_at": "2001-01-01T00:00:00Z"}, want: http.StatusUnprocessableEntity, wantField: "expires_at"},
+		{name: "create with a bad time", method: "POST", path: "/v1/tokens", token: admin,
+			body: map[string]any{"name": "x", "role": "field", "expires_at": "tomorrow"}, want: http.StatusUnprocessableEntity, specRejects: true, wantField: "expires_at"},
+		{name: "revoke unknown", method: "DELETE", path: "/v1/tokens/no-such-token", token: admin, want: http.StatusNotFound},
+		{name: "revoke as supervisor", method: "DELETE", path: "/v1/tokens/" + id, token: sup, want: http.StatusForbidden},
+		{name: "revoke", method: "DELETE", path: "/v1/tokens/" + id, token: admin, want: http.StatusNoContent},
+		{name: "a revoked token fails", method: "GET", path: "/v1/locations", token: secret, want: http.StatusUnauthorized},
+	})
+}
+
+// specReaders checks reader registration and the reader key's reach.
+func (e *specEnv) specReaders(t *testing.T) {
+	admin := e.tokens[domain.RoleAdmin]
+	cab := e.mustJSON(t, specCall{name: "a cabinet", method: "POST", path: "/v1/locations", token: admin,
+		body: map[string]any{"name": "Cabinet R", "kind": "cabinet"}, want: http.StatusCreated})
+	r := e.mustJSON(t, specCall{name: "create", method: "POST", path: "/v1/readers", token: admin,
+		body: map[string]any{"name": "Cabinet R reader", "location_id": cab["id"]}, want: http.StatusCreated})
+	key, _ := r["api_key"].(string)
+	if !strings.HasPrefix(key, readerKeyPrefix) {
+		t.Fatalf("POST /v1/readers api_key = %q, want a %s… key", key, readerKeyPrefix)
+	}
+	id, _ := r["id"].(string)
+	e.run(t, []specCall{
+		{name: "list", method: "GET", path: "/v1/readers", token: admin, want: http.StatusOK},
+		{name: "get", method: "GET", path: "/v1/readers/" + id, token: admin, want: http.StatusOK},
+		{name: "get unknown", method: "GET", path: "/v1/readers/no-such-reader", token: admin, want: http.StatusNotFound},
+		{name: "the reader key may not manage readers", method: "GET", path: "/v1/readers", token: key, want: http.StatusForbidden},
+		{name: "a wrong reader key", method: "GET", path: "/v1/readers", token: "rdr_" + id + ".wrong", want: http.StatusUnauthorized},
+		{name: "create as supervisor", method: "POST", path: "/v1/readers", token: e.tokens[domain.RoleSupervisor],
+			body: map[string]any{"name": "x", "location_id": cab["id"]}, want: http.StatusForbidden},
+		{name: "create at an unknown location", method: "POST", path: "/v1/readers", token: admin,
+			body: map[string]any{"name": "x", "location_id": "no-such-location"}, want: http.StatusUnprocessableEntity, wantField: "location_id"},
+		{name: "create missing location", method: "POST", path: "/v1/readers", token: admin,
+			body: map[string]any{"name": "x"}, want: http.StatusUnprocessableEntity, specRejects: true, wantField: "location_id"},
+		{name: "create malformed", method: "POST", path: "/v1/readers", token: admin,
+			body: `{"name": "x",}`, want: http.StatusBadRequest, specRejects: true},
+	})
+}
+
+// TestOpenAPILoginRateLimit checks the 429 that locks out repeated failed logins.
+func TestOpenAPILoginRateLimit(t *testing.T) {
+	e := newSpecEnv(t, Config{LoginMaxFailures: 2})
+	bad := map[string]any{"email": "admin@example.com", "password": "wrong password"}
+	for i := range 2 {
+		e.do(t, specCall{name: "failure " + string(rune('1'+i)), method: "POST", path: "/v1/auth/login", body: bad, want: http.StatusUnauthorized})
+	}
+	r := e.do(t, specCall{name: "locked out", method: "POST", path: "/v1/auth/login",
+		body: map[string]any{"email": "admin@example.com", "password": specPassword}, want: http.StatusTooManyRequests})
+	if r.header.Get("Retry-After") == "" {
+		t.Errorf("the 429 has no Retry-After header")
+	}
+}
