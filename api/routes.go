@@ -1,0 +1,67 @@
+package api
+
+import (
+	"github.com/labstack/echo/v5"
+
+	"github.com/custodyhq/custody/domain"
+)
+
+// routeImportItems has its own body limit (Config.ImportBodyLimit).
+const routeImportItems = "/v1/import/items"
+
+// routes lists every endpoint with the permission it needs.
+func (s *Server) routes(e *echo.Echo) {
+	e.Use(requestID, s.observe, s.recoverPanic, s.limitBody)
+
+	st, w, ch, now := s.deps.Store, s.deps.Engine, s.checker, s.now
+	ss := sessions{store: st, tokens: s.tokens, refreshTTL: s.cfg.RefreshTTL, now: now}
+	auth := s.authenticate
+	can := require
+
+	// Operations.
+	e.GET("/healthz", healthz)
+	e.GET("/readyz", readyz(st, func(err error) { s.log.Warn().Err(err).Msg("store ping failed") }))
+	e.GET("/metrics", metricsHandler(s.deps.Registry))
+	e.GET("/openapi.json", openAPI(s.deps.OpenAPI))
+
+	// Sessions.
+	e.POST("/v1/auth/login", login(st, ss, s.limiter, ch, s.dummyHash))
+	e.POST("/v1/auth/refresh", refresh(st, ss, ch))
+	e.POST("/v1/auth/logout", logout(ss, ch))
+
+	// Register.
+	e.POST("/v1/locations", createLocation(st, w, ch), auth, can(domain.PermWriteRegister))
+	e.GET("/v1/locations", listLocations(st), auth, can(domain.PermReadRegister))
+	e.GET("/v1/locations/:id", getLocation(st), auth, can(domain.PermReadRegister))
+	e.PATCH("/v1/locations/:id", patchLocation(st, w, ch), auth, can(domain.PermWriteRegister))
+
+	e.POST("/v1/products", createProduct(st, w, ch), auth, can(domain.PermWriteRegister))
+	e.GET("/v1/products", listProducts(st), auth, can(domain.PermReadRegister))
+	e.GET("/v1/products/:id", getProduct(st), auth, can(domain.PermReadRegister))
+	e.PATCH("/v1/products/:id", patchProduct(st, w, ch), auth, can(domain.PermWriteRegister))
+
+	e.POST("/v1/items", createItem(st, w, ch), auth, can(domain.PermWriteRegister))
+	e.GET("/v1/items", listItems(st, now), auth, can(domain.PermReadRegister))
+	e.GET("/v1/items/:id", getItem(st), auth, can(domain.PermReadRegister))
+	e.PATCH("/v1/items/:id", patchItem(st, w, ch), auth, can(domain.PermWriteRegister))
+	e.DELETE("/v1/items/:id", deleteItem(st, w), auth, can(domain.PermWriteRegister))
+	e.PUT("/v1/items/by-external-id/:external_id", putItemByExternalID(st, w, ch), auth, can(domain.PermWriteRegister))
+
+	e.POST("/v1/users", createUser(st, st, w, ch), auth, can(domain.PermManageUsers))
+	e.GET("/v1/users", listUsers(st), auth, can(domain.PermReadRegister))
+	e.GET("/v1/users/:id", getUser(st), auth, can(domain.PermReadRegister))
+	e.PATCH("/v1/users/:id", patchUser(st, st, st, w, ch), auth, can(domain.PermManageUsers))
+
+	// Bulk.
+	e.POST(routeImportItems, importItems(st, w, ch), auth, can(domain.PermImport))
+	e.GET("/v1/export/items", exportItems(st, now, s.log), auth, can(domain.PermImport))
+
+	// Integrations.
+	e.POST("/v1/tokens", createAPIToken(st, ch, now), auth, can(domain.PermManageTokens))
+	e.GET("/v1/tokens", listAPITokens(st), auth, can(domain.PermManageTokens))
+	e.DELETE("/v1/tokens/:id", revokeAPIToken(st, now), auth, can(domain.PermManageTokens))
+
+	e.POST("/v1/readers", createReader(st, st, ch, now), auth, can(domain.PermManageReaders))
+	e.GET("/v1/readers", listReaders(st), auth, can(domain.PermManageReaders))
+	e.GET("/v1/readers/:id", getReader(st), auth, can(domain.PermManageReaders))
+}
