@@ -20,6 +20,7 @@ import (
 	_ "github.com/prometheus/client_golang/prometheus"
 	_ "github.com/prometheus/client_golang/prometheus/promhttp"
 	_ "github.com/rs/zerolog"
+	_ "go.etcd.io/bbolt"
 	_ "go.mongodb.org/mongo-driver/v2/mongo"
 	_ "golang.org/x/crypto/argon2"
 	_ "golang.org/x/crypto/bcrypt"
