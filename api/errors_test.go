@@ -98,6 +98,10 @@ func (panicky) Submit(context.Context, domain.Actor, wire.Op, int64) error {
 	panic("secret internal state: db at /var/lib/custody")
 }
 
+func (panicky) Sync(context.Context, domain.Actor, *wire.Request) (*wire.Response, error) {
+	panic("secret internal state: db at /var/lib/custody")
+}
+
 func TestPanicIsA500WithoutInternals(t *testing.T) {
 	e := newEnv(t, func(_ *api.Config, d *api.Deps) { d.Engine = panicky{} })
 	e.seedUser("admin@example.com", "correct horse battery", domain.RoleAdmin)

@@ -127,8 +127,11 @@ func (s *Server) recoverPanic(next echo.HandlerFunc) echo.HandlerFunc {
 func (s *Server) limitBody(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c *echo.Context) error {
 		limit := s.cfg.BodyLimit
-		if c.Path() == routeImportItems {
+		switch c.Path() {
+		case routeImportItems:
 			limit = s.cfg.ImportBodyLimit
+		case routeSync:
+			limit = s.cfg.SyncBodyLimit
 		}
 		req := c.Request()
 		if req.ContentLength > limit {

@@ -4,10 +4,14 @@ import (
 	"github.com/labstack/echo/v5"
 
 	"github.com/custodyhq/custody/domain"
+	"github.com/custodyhq/custody/sync/wire"
 )
 
 // routeImportItems has its own body limit (Config.ImportBodyLimit).
 const routeImportItems = "/v1/import/items"
+
+// routeSync takes up to 1000 ops in one body (Config.SyncBodyLimit).
+const routeSync = "/v1/sync"
 
 // routes lists every endpoint with the permission it needs.
 func (s *Server) routes(e *echo.Echo) {
@@ -51,6 +55,25 @@ func (s *Server) routes(e *echo.Echo) {
 	e.GET("/v1/users", listUsers(st), auth, can(domain.PermReadRegister))
 	e.GET("/v1/users/:id", getUser(st), auth, can(domain.PermReadRegister))
 	e.PATCH("/v1/users/:id", patchUser(st, st, st, w, ch), auth, can(domain.PermManageUsers))
+
+	// Custody and stock: each action is an op through the engine, as offline ops are.
+	e.POST("/v1/items/:id/checkout", custodyAction(st, w, ch, wire.OpItemCheckout), auth, can(domain.PermCustody))
+	e.POST("/v1/items/:id/checkin", custodyAction(st, w, ch, wire.OpItemCheckin), auth, can(domain.PermCustody))
+	e.POST("/v1/items/:id/transfer", custodyAction(st, w, ch, wire.OpItemTransfer), auth, can(domain.PermCustody))
+	e.POST("/v1/items/:id/lost", custodyAction(st, w, ch, wire.OpItemLost), auth, can(domain.PermCustody))
+	e.POST("/v1/items/:id/found", custodyAction(st, w, ch, wire.OpItemFound), auth, can(domain.PermCustody))
+	e.POST("/v1/items/:id/retire", custodyAction(st, w, ch, wire.OpItemRetire), auth, can(domain.PermWriteRegister))
+	e.GET("/v1/items/:id/history", itemHistory(st, st), auth, can(domain.PermReadRegister))
+
+	e.POST("/v1/stock/adjust", stockOp(st, w, ch, wire.OpStockAdjust), auth, can(domain.PermStock))
+	e.POST("/v1/stock/count", stockOp(st, w, ch, wire.OpStockCount), auth, can(domain.PermStock))
+	e.PUT("/v1/stock/levels", setStockMin(st, w, ch), auth, can(domain.PermWriteRegister))
+	e.GET("/v1/stock", listStock(st), auth, can(domain.PermReadRegister))
+
+	// Offline sync, and the conflicts it keeps for supervisors.
+	e.POST(routeSync, syncHandler(w), auth, can(domain.PermSync))
+	e.GET("/v1/conflicts", listConflicts(st), auth, can(domain.PermResolveConfl))
+	e.POST("/v1/conflicts/:id/resolve", resolveConflict(st, ch, now), auth, can(domain.PermResolveConfl))
 
 	// Bulk.
 	e.POST(routeImportItems, importItems(st, w, ch), auth, can(domain.PermImport))

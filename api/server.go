@@ -37,6 +37,15 @@ type Store interface {
 	SessionStore
 	APITokenStore
 	ReaderStore
+	HistoryReader
+	StockReader
+	ConflictStore
+}
+
+// Engine is the sync engine as the API uses it: single REST writes and the sync protocol.
+type Engine interface {
+	Writer
+	Syncer
 }
 
 // Pinger reports whether the store is reachable, for /readyz.
@@ -116,6 +125,8 @@ type Config struct {
 	BodyLimit int64
 	// ImportBodyLimit caps the CSV import body: default 32 MiB.
 	ImportBodyLimit int64
+	// SyncBodyLimit caps a /v1/sync body (up to 1000 ops): default 8 MiB.
+	SyncBodyLimit int64
 	// LoginMaxFailures failed logins per account or per client address within LoginWindow
 	// lock further attempts with 429. Defaults: 10 and 15 minutes.
 	LoginMaxFailures int
@@ -130,7 +141,7 @@ type Config struct {
 type Deps struct {
 	// Store is read directly; Engine makes every register write. Both are required.
 	Store  Store
-	Engine Writer
+	Engine Engine
 	// Logger receives the access log and server errors (zero value: logging off).
 	Logger zerolog.Logger
 	// Now is the clock (default time.Now).
@@ -227,6 +238,9 @@ func withDefaults(cfg Config) Config {
 	}
 	if cfg.ImportBodyLimit <= 0 {
 		cfg.ImportBodyLimit = 32 << 20
+	}
+	if cfg.SyncBodyLimit <= 0 {
+		cfg.SyncBodyLimit = 8 << 20
 	}
 	if cfg.LoginMaxFailures <= 0 {
 		cfg.LoginMaxFailures = 10

@@ -33,6 +33,13 @@ func TestConformance(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) storetest.Store { return openTemp(t) }, storetest.Options{})
 }
 
+// The store provides the ledger the sync engine takes from it.
+var _ storetest.LedgerTestStore = (*sqlite.DB)(nil)
+
+func TestLedgerConformance(t *testing.T) {
+	storetest.RunLedger(t, func(t *testing.T) storetest.LedgerTestStore { return openTemp(t) }, storetest.Options{})
+}
+
 func TestOpenRefusesSecondProcess(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()

@@ -24,8 +24,11 @@ const MaxClockSkew = 5 * time.Minute
 // ServerDevice is the device id of ops made by the server itself (REST calls without a device).
 const ServerDevice = "server"
 
-// Store is what the engine needs from a store adapter.
+// Store is what the engine needs from a store adapter: the register, the change feed, the op
+// log and the ledger.
 type Store interface {
+	Ledger
+
 	GetLocation(ctx context.Context, id string) (*domain.Location, error)
 	CreateLocation(ctx context.Context, l *domain.Location) error
 	UpdateLocation(ctx context.Context, l *domain.Location, expectVersion int64) error
@@ -80,11 +83,7 @@ func New(st Store, opts Options) *Engine {
 	if now == nil {
 		now = time.Now
 	}
-	led, ok := st.(Ledger)
-	if !ok {
-		led = noLedger{}
-	}
-	return &Engine{st: st, led: led, now: now, clock: hlc.New(now), log: opts.Logger}
+	return &Engine{st: st, led: st, now: now, clock: hlc.New(now), log: opts.Logger}
 }
 
 // Clock returns the server's hybrid logical clock.

@@ -24,10 +24,7 @@ import (
 )
 
 // Store is a store adapter as the engine uses it.
-type Store interface {
-	engine.Store
-	engine.Ledger
-}
+type Store = engine.Store
 
 // t0 is the fake server time of every run.
 var t0 = time.Date(2026, 6, 1, 9, 0, 0, 0, time.UTC)

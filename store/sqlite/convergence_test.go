@@ -1,0 +1,26 @@
+package sqlite_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/custodyhq/custody/store/sqlite"
+	"github.com/custodyhq/custody/sync/engine/enginetest"
+)
+
+// TestConvergence runs the engine's property on the embedded store: random ops from three
+// devices, delivered in random orders with retries, end in the reference state.
+func TestConvergence(t *testing.T) {
+	runs := 40
+	if testing.Short() {
+		runs = 10
+	}
+	enginetest.Convergence(t, func(t *testing.T) enginetest.Store {
+		st, err := sqlite.Open(context.Background(), t.TempDir())
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { st.Close() })
+		return st
+	}, runs)
+}

@@ -1,0 +1,86 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"net/url"
+	"path/filepath"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/custodyhq/custody/domain"
+)
+
+// TestMigrateFromFirstSchema opens a database that only the first migration made, as an
+// existing installation has it: Open applies the ledger migration, keeps the data and the
+// change sequence, and the ledger works.
+func TestMigrateFromFirstSchema(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	all, err := loadMigrations()
+	if err != nil || len(all) < 2 || all[0].version != 1 {
+		t.Fatalf("loadMigrations() = %d migrations, %v; want 0001 and more", len(all), err)
+	}
+	raw, err := sql.Open("sqlite", dsn(filepath.Join(dir, dbFile), url.Values{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := raw.ExecContext(ctx, `CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL)`); err != nil {
+		t.Fatal(err)
+	}
+	if err := applyMigration(ctx, raw, all[0]); err != nil {
+		t.Fatalf("applyMigration(%s) = %v", all[0].name, err)
+	}
+	// Data of the old schema: a location written at seq 41.
+	for _, q := range []string{
+		`UPDATE seq SET value = 41`,
+		`INSERT INTO locations (id, name, kind, search, version, seq, created_at, updated_at) VALUES ('loc-1', 'Depot', 'site', 'depot', 1, 41, 0, 0)`,
+		`INSERT INTO changes (seq, entity, id) VALUES (41, 'location', 'loc-1')`,
+	} {
+		if _, err := raw.ExecContext(ctx, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	if err := raw.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	db, err := Open(ctx, dir)
+	if err != nil {
+		t.Fatalf("Open(database of schema 1) = %v", err)
+	}
+	defer db.Close()
+	var versions []int
+	rows, err := db.r.QueryContext(ctx, `SELECT version FROM schema_migrations ORDER BY version`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var v int
+		if err := rows.Scan(&v); err != nil {
+			t.Fatal(err)
+		}
+		versions = append(versions, v)
+	}
+	rows.Close()
+	want := make([]int, len(all))
+	for i, m := range all {
+		want[i] = m.version
+	}
+	if !slices.Equal(versions, want) {
+		t.Errorf("schema_migrations after Open = %v, want %v", versions, want)
+	}
+	if l, err := db.GetLocation(ctx, "loc-1"); err != nil || l.Name != "Depot" {
+		t.Errorf("GetLocation(loc-1) after migrating = %+v, %v, want Depot", l, err)
+	}
+	key := domain.StockKey{ProductID: "p-1", LocationID: "loc-1"}
+	if ok, err := db.RecordStockMove(ctx, &domain.StockMove{ID: "op-1", ProductID: key.ProductID, LocationID: key.LocationID,
+		Delta: 3, HLC: "1000-0"}); err != nil || !ok {
+		t.Fatalf("RecordStockMove after migrating = %v, %v, want true, nil", ok, err)
+	}
+	lv, err := db.RefreshStockLevel(ctx, key, time.Now())
+	if err != nil || lv.Quantity != 3 || lv.Seq != 42 {
+		t.Errorf("RefreshStockLevel after migrating = %+v, %v; want quantity 3 at seq 42, after the old data's 41", lv, err)
+	}
+}
