@@ -238,6 +238,9 @@ func (t *tx) queryRow(query string, args ...any) *sql.Row {
 // write runs fn in one IMMEDIATE transaction on the writer connection and commits it when fn
 // returns nil.
 func (db *DB) write(ctx context.Context, fn func(t *tx) error) error {
+	if b := batchOf(ctx); b != nil {
+		return b.write(ctx, fn)
+	}
 	sqlTx, err := db.w.BeginTx(ctx, nil)
 	if err != nil {
 		return err
@@ -251,6 +254,9 @@ func (db *DB) write(ctx context.Context, fn func(t *tx) error) error {
 
 // queryRow runs a prepared single-row query on the reader pool.
 func (db *DB) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
+	if b := batchOf(ctx); b != nil {
+		return b.queryRow(ctx, query, args...)
+	}
 	s, err := db.readStmt(ctx, query)
 	if err != nil {
 		return db.r.QueryRowContext(ctx, query, args...)
@@ -260,6 +266,9 @@ func (db *DB) queryRow(ctx context.Context, query string, args ...any) *sql.Row 
 
 // query runs a prepared query on the reader pool.
 func (db *DB) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if b := batchOf(ctx); b != nil {
+		return b.query(ctx, query, args...)
+	}
 	s, err := db.readStmt(ctx, query)
 	if err != nil {
 		return nil, err

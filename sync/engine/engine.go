@@ -103,7 +103,11 @@ func (e *Engine) Submit(ctx context.Context, actor domain.Actor, op wire.Op, ifV
 	if op.HLC == "" {
 		op.HLC = e.clock.Now().String()
 	}
-	res, err := e.apply(ctx, actor, op, ifVersion, true)
+	var res result
+	err := e.atomically(ctx, func(ctx context.Context) (err error) {
+		res, err = e.apply(ctx, actor, op, ifVersion, true)
+		return err
+	})
 	if err != nil {
 		return err
 	}
@@ -111,6 +115,23 @@ func (e *Engine) Submit(ctx context.Context, actor domain.Actor, op wire.Op, ifV
 		return res.err
 	}
 	return nil
+}
+
+// Batcher is a store that can join many writes into one transaction (store/sqlite): fn's
+// context carries it, and it commits when fn returns nil.
+type Batcher interface {
+	Batch(ctx context.Context, fn func(ctx context.Context) error) error
+}
+
+// atomically runs fn in one store transaction where the store offers them, so that an op's
+// log entry and its effects commit together, and a device's whole push with one commit.
+// Elsewhere (MongoDB) fn runs as it is: each effect is idempotent and the op log finishes a
+// half-applied op on retry.
+func (e *Engine) atomically(ctx context.Context, fn func(ctx context.Context) error) error {
+	if b, ok := e.st.(Batcher); ok {
+		return b.Batch(ctx, fn)
+	}
+	return fn(ctx)
 }
 
 // result is the outcome of one op, with the typed error of a rejection.

@@ -36,19 +36,25 @@ func (e *Engine) Sync(ctx context.Context, actor domain.Actor, req *wire.Request
 		return nil, err
 	}
 	actor.DeviceID = req.DeviceID
-	if actor.UserID != "" {
-		if err := e.led.BindDevice(ctx, req.DeviceID, actor.UserID, e.now().UTC()); err != nil {
-			return nil, err
-		}
-	}
 
 	resp := &wire.Response{Results: make([]wire.Result, 0, len(req.Ops)), Changes: []wire.Change{}}
-	for _, op := range req.Ops {
-		res, err := e.apply(ctx, actor, op, 0, false)
-		if err != nil {
-			return nil, err
+	err = e.atomically(ctx, func(ctx context.Context) error {
+		if actor.UserID != "" {
+			if err := e.led.BindDevice(ctx, req.DeviceID, actor.UserID, e.now().UTC()); err != nil {
+				return err
+			}
 		}
-		resp.Results = append(resp.Results, res.Result)
+		for _, op := range req.Ops {
+			res, err := e.apply(ctx, actor, op, 0, false)
+			if err != nil {
+				return err
+			}
+			resp.Results = append(resp.Results, res.Result)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	now := e.now().UTC()
 	resp.ServerTime = now.Format(time.RFC3339Nano)
