@@ -42,7 +42,7 @@ type server struct {
 }
 
 // startServer runs `custody serve` with args and env until the test ends.
-func startServer(t *testing.T, env map[string]string, args ...string) *server {
+func startServer(t testing.TB, env map[string]string, args ...string) *server {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &server{stdout: &lockedBuffer{}, cancel: cancel, done: make(chan error, 1)}
@@ -73,7 +73,7 @@ func startServer(t *testing.T, env map[string]string, args ...string) *server {
 }
 
 // stop ends the server as SIGTERM would and waits for a clean exit.
-func (s *server) stop(t *testing.T) {
+func (s *server) stop(t testing.TB) {
 	t.Helper()
 	if s.cancel == nil {
 		return
@@ -90,7 +90,7 @@ func (s *server) stop(t *testing.T) {
 	}
 }
 
-func (s *server) do(t *testing.T, method, path, token string, body any) (int, map[string]any) {
+func (s *server) do(t testing.TB, method, path, token string, body any) (int, map[string]any) {
 	t.Helper()
 	var rd io.Reader
 	if body != nil {
@@ -112,7 +112,7 @@ func (s *server) do(t *testing.T, method, path, token string, body any) (int, ma
 	return resp.StatusCode, out
 }
 
-func (s *server) login(t *testing.T, email, password string) string {
+func (s *server) login(t testing.TB, email, password string) string {
 	t.Helper()
 	code, body := s.do(t, http.MethodPost, "/v1/auth/login", "", map[string]string{"email": email, "password": password})
 	if code != http.StatusOK {

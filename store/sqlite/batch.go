@@ -3,7 +3,6 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"strconv"
 )
 
 // batchKey is the context key of a running batch.
@@ -14,9 +13,21 @@ type batchKey struct{}
 type batch struct {
 	db    *DB
 	sql   *sql.Tx
-	n     int                  // savepoints made, for their names
 	stmts map[string]*sql.Stmt // statements prepared on the batch's connection
+	// seq is the change-feed sequence, read once and counted here while the batch holds the
+	// only writer connection, then stored at commit; a rolled-back write leaves a gap.
+	seq       int64
+	seqLoaded bool
 }
+
+// The one savepoint a batch's write runs in: writes never nest, so one name serves them all.
+const (
+	qSavepoint  = "SAVEPOINT w"
+	qRelease    = "RELEASE w"
+	qRollbackTo = "ROLLBACK TO w"
+	qReadSeq    = "SELECT value FROM seq WHERE id = 1"
+	qStoreSeq   = "UPDATE seq SET value = ? WHERE id = 1"
+)
 
 func batchOf(ctx context.Context) *batch {
 	b, _ := ctx.Value(batchKey{}).(*batch)
@@ -43,24 +54,37 @@ func (db *DB) Batch(ctx context.Context, fn func(ctx context.Context) error) err
 		_ = sqlTx.Rollback()
 		return err
 	}
+	if b.seqLoaded {
+		if _, err := sqlTx.ExecContext(ctx, qStoreSeq, b.seq); err != nil {
+			_ = sqlTx.Rollback()
+			return err
+		}
+	}
 	return sqlTx.Commit()
 }
 
 // write runs fn as a savepoint of the batch.
 func (b *batch) write(ctx context.Context, fn func(t *tx) error) error {
-	b.n++
-	name := "w" + strconv.Itoa(b.n)
-	if _, err := b.sql.ExecContext(ctx, "SAVEPOINT "+name); err != nil {
+	if err := b.exec(ctx, qSavepoint); err != nil {
 		return err
 	}
 	if err := fn(&tx{db: b.db, ctx: ctx, sql: b.sql}); err != nil {
-		if _, rerr := b.sql.ExecContext(ctx, "ROLLBACK TO "+name); rerr != nil {
+		if rerr := b.exec(ctx, qRollbackTo); rerr != nil {
 			return rerr
 		}
-		_, _ = b.sql.ExecContext(ctx, "RELEASE "+name)
+		_ = b.exec(ctx, qRelease)
 		return err
 	}
-	_, err := b.sql.ExecContext(ctx, "RELEASE "+name)
+	return b.exec(ctx, qRelease)
+}
+
+// exec runs a statement of the batch's own, prepared once per batch.
+func (b *batch) exec(ctx context.Context, query string) error {
+	s, err := b.stmt(ctx, query)
+	if err != nil {
+		return err
+	}
+	_, err = s.ExecContext(ctx)
 	return err
 }
 
@@ -94,4 +118,16 @@ func (b *batch) query(ctx context.Context, query string, args ...any) (*sql.Rows
 		return nil, err
 	}
 	return s.QueryContext(ctx, args...)
+}
+
+// nextSeq returns the next change-feed sequence of the batch.
+func (b *batch) nextSeq(ctx context.Context) (int64, error) {
+	if !b.seqLoaded {
+		if err := b.queryRow(ctx, qReadSeq).Scan(&b.seq); err != nil {
+			return 0, err
+		}
+		b.seqLoaded = true
+	}
+	b.seq++
+	return b.seq, nil
 }

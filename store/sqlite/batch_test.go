@@ -3,6 +3,7 @@ package sqlite_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -76,5 +77,42 @@ func TestBatchRollsBackOnError(t *testing.T) {
 	}
 	if err := st.CreateProduct(ctx, product("p1")); err != nil {
 		t.Errorf("the store is not usable after a failed batch: %v", err)
+	}
+}
+
+// TestBatchSequenceContinues: the change feed's sequence counted inside a batch carries on
+// after it, and writes outside batches follow.
+func TestBatchSequenceContinues(t *testing.T) {
+	st, ctx := openBatchStore(t)
+	if err := st.CreateProduct(ctx, product("p0")); err != nil {
+		t.Fatal(err)
+	}
+	err := st.Batch(ctx, func(ctx context.Context) error {
+		for _, id := range []string{"p1", "p2"} {
+			if err := st.CreateProduct(ctx, product(id)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.CreateProduct(ctx, product("p3")); err != nil {
+		t.Fatal(err)
+	}
+	changes, err := st.ListChanges(ctx, 0, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for i, c := range changes {
+		ids = append(ids, c.ID)
+		if i > 0 && c.Seq <= changes[i-1].Seq {
+			t.Errorf("seq %d after %d: not increasing", c.Seq, changes[i-1].Seq)
+		}
+	}
+	if want := "p0 p1 p2 p3"; strings.Join(ids, " ") != want {
+		t.Errorf("feed order = %v, want %s", ids, want)
 	}
 }

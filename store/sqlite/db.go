@@ -74,6 +74,8 @@ func Open(ctx context.Context, dir string) (_ *DB, err error) {
 	common.Add("_pragma", "synchronous(NORMAL)")
 	common.Add("_pragma", "cache_size(-32000)")
 	common.Add("_pragma", "mmap_size(268435456)")
+	// Savepoints (Batch) and sorts keep their scratch data in memory, not in temp files.
+	common.Add("_pragma", "temp_store(MEMORY)")
 
 	wq := cloneValues(common)
 	wq.Add("_pragma", "journal_mode(WAL)")
@@ -250,6 +252,15 @@ func (db *DB) write(ctx context.Context, fn func(t *tx) error) error {
 		return err
 	}
 	return sqlTx.Commit()
+}
+
+// writeOne is write for a fn that modifies the database with at most one statement. SQLite
+// undoes a failed statement by itself, so inside a batch it needs no savepoint of its own.
+func (db *DB) writeOne(ctx context.Context, fn func(t *tx) error) error {
+	if b := batchOf(ctx); b != nil {
+		return fn(&tx{db: db, ctx: ctx, sql: b.sql})
+	}
+	return db.write(ctx, fn)
 }
 
 // queryRow runs a prepared single-row query on the reader pool.

@@ -28,6 +28,9 @@ var feedWrites = []string{qNextSeq, qChange, versionQueries["locations"], versio
 
 // nextSeq takes the next change-feed position.
 func nextSeq(t *tx) (int64, error) {
+	if b := batchOf(t.ctx); b != nil {
+		return b.nextSeq(t.ctx)
+	}
 	var seq int64
 	err := t.queryRow(qNextSeq).Scan(&seq)
 	return seq, err

@@ -22,7 +22,7 @@ var opWrites = []string{qInsertOp, qGetOp, qFinishOp}
 func (db *DB) BeginOp(ctx context.Context, op *domain.OpRecord) (_ *domain.OpRecord, err error) {
 	defer domain.Wrap(&err, "sqlite.BeginOp(%q)", op.OpID)
 	var prev *domain.OpRecord
-	err = db.write(ctx, func(t *tx) error {
+	err = db.writeOne(ctx, func(t *tx) error {
 		res, err := t.exec(qInsertOp, op.OpID, op.DeviceID, op.UserID, op.Type, op.EntityID, op.HLC, op.Payload,
 			domain.OpPending, "", millis(op.ReceivedAt))
 		if err != nil {
@@ -43,7 +43,7 @@ func (db *DB) BeginOp(ctx context.Context, op *domain.OpRecord) (_ *domain.OpRec
 // FinishOp sets the op's final status (applied or rejected) and error text.
 func (db *DB) FinishOp(ctx context.Context, opID, status, errText string) (err error) {
 	defer domain.Wrap(&err, "sqlite.FinishOp(%q)", opID)
-	return db.write(ctx, func(t *tx) error {
+	return db.writeOne(ctx, func(t *tx) error {
 		res, err := t.exec(qFinishOp, status, errText, opID)
 		if err != nil {
 			return err

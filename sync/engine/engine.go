@@ -36,6 +36,7 @@ type Store interface {
 	CreateProduct(ctx context.Context, p *domain.Product) error
 	UpdateProduct(ctx context.Context, p *domain.Product, expectVersion int64) error
 	GetItem(ctx context.Context, id string) (*domain.Item, error)
+	GetItems(ctx context.Context, ids []string) ([]*domain.Item, error)
 	CreateItem(ctx context.Context, it *domain.Item) error
 	UpdateItem(ctx context.Context, it *domain.Item, expectVersion int64) error
 	GetUser(ctx context.Context, id string) (*domain.User, error)
@@ -128,6 +129,7 @@ type Batcher interface {
 // Elsewhere (MongoDB) fn runs as it is: each effect is idempotent and the op log finishes a
 // half-applied op on retry.
 func (e *Engine) atomically(ctx context.Context, fn func(ctx context.Context) error) error {
+	ctx = context.WithValue(ctx, refsKey{}, map[string]bool{})
 	if b, ok := e.st.(Batcher); ok {
 		return b.Batch(ctx, fn)
 	}

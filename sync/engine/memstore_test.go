@@ -203,3 +203,14 @@ func (m *memStore) ListChanges(_ context.Context, after int64, limit int) ([]dom
 	}
 	return out, nil
 }
+
+func (m *memStore) GetItems(ctx context.Context, ids []string) ([]*domain.Item, error) {
+	var out []*domain.Item
+	for _, id := range ids {
+		it, err := m.GetItem(ctx, id)
+		if err == nil {
+			out = append(out, it)
+		}
+	}
+	return out, nil
+}

@@ -133,12 +133,16 @@ func (e *Engine) pull(ctx context.Context, st Store, sc *scope, cur cursor, limi
 		if len(batch) == 0 {
 			return out, next, false, nil
 		}
+		items, err := e.loadItems(ctx, st, batch)
+		if err != nil {
+			return nil, cur, false, err
+		}
 		for _, ch := range batch {
 			if len(out) == limit {
 				return out, next, true, nil
 			}
 			next.seq = ch.Seq
-			wc, visible, err := e.changeFor(ctx, st, sc, ch)
+			wc, visible, err := e.changeFor(ctx, st, sc, ch, items)
 			if err != nil {
 				return nil, cur, false, err
 			}
@@ -155,7 +159,7 @@ func (e *Engine) pull(ctx context.Context, st Store, sc *scope, cur cursor, limi
 }
 
 // changeFor loads the entity of one feed entry and decides whether the scope sees it.
-func (e *Engine) changeFor(ctx context.Context, st Store, sc *scope, ch domain.Change) (wire.Change, bool, error) {
+func (e *Engine) changeFor(ctx context.Context, st Store, sc *scope, ch domain.Change, items map[string]*domain.Item) (wire.Change, bool, error) {
 	wc := wire.Change{Entity: ch.Entity, ID: ch.ID, Seq: ch.Seq, Deleted: ch.Deleted}
 	if ch.Deleted {
 		return wc, true, nil
@@ -175,8 +179,10 @@ func (e *Engine) changeFor(ctx context.Context, st Store, sc *scope, ch domain.C
 	case domain.EntityProduct:
 		v, err = st.GetProduct(ctx, ch.ID)
 	case domain.EntityItem:
-		var it *domain.Item
-		if it, err = st.GetItem(ctx, ch.ID); err == nil {
+		it, ok := items[ch.ID]
+		if !ok {
+			err = domain.Errorf(domain.ENOTFOUND, "item %s not found", ch.ID)
+		} else {
 			v = it
 			if it.HolderID != sc.userID && it.LocationID != "" {
 				visible, err = sc.seesLocation(ctx, st, it.LocationID)
@@ -184,6 +190,12 @@ func (e *Engine) changeFor(ctx context.Context, st Store, sc *scope, ch domain.C
 		}
 	case domain.EntityUser:
 		v, err = st.GetUser(ctx, ch.ID)
+	case domain.EntityStock:
+		var lv *domain.StockLevel
+		if lv, err = st.GetStockLevel(ctx, stockKey(ch.ID)); err == nil {
+			v = lv
+			visible, err = sc.seesLocation(ctx, st, lv.LocationID)
+		}
 	default:
 		return wc, false, nil
 	}
@@ -195,4 +207,33 @@ func (e *Engine) changeFor(ctx context.Context, st Store, sc *scope, ch domain.C
 	}
 	wc.Data, err = json.Marshal(v)
 	return wc, true, err
+}
+
+// loadItems reads, in one store call, the items a page of changes names.
+func (e *Engine) loadItems(ctx context.Context, st Store, changes []domain.Change) (map[string]*domain.Item, error) {
+	var ids []string
+	for _, ch := range changes {
+		if ch.Entity == domain.EntityItem && !ch.Deleted {
+			ids = append(ids, ch.ID)
+		}
+	}
+	items := make(map[string]*domain.Item, len(ids))
+	if len(ids) == 0 {
+		return items, nil
+	}
+	list, err := st.GetItems(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	for _, it := range list {
+		it.Clocks = nil
+		items[it.ID] = it
+	}
+	return items, nil
+}
+
+// stockKey parses "<product_id>@<location_id>".
+func stockKey(id string) domain.StockKey {
+	p, l, _ := strings.Cut(id, "@")
+	return domain.StockKey{ProductID: p, LocationID: l}
 }

@@ -173,7 +173,15 @@ func (e *Engine) checkItem(ctx context.Context, w write, old, it *domain.Item) e
 
 // exists checks a reference: an unknown id is EINVALID naming the field.
 func (e *Engine) exists(ctx context.Context, field, id string, get func(context.Context, string) (bool, error)) error {
+	seen, _ := ctx.Value(refsKey{}).(map[string]bool)
+	key := field + "\x00" + id
+	if seen[key] {
+		return nil
+	}
 	ok, err := get(ctx, id)
+	if ok && seen != nil {
+		seen[key] = true
+	}
 	if err != nil && domain.ErrorCode(err) != domain.ENOTFOUND {
 		return err
 	}
@@ -245,3 +253,8 @@ func normalizeTag(kind domain.TagKind, value string) (string, error) {
 	}
 	return domain.NormalizeTag(kind, value)
 }
+
+// refsKey carries, through one batch of ops, the references already found to exist, so that
+// 500 ops naming one product and location look each up once. Products, locations and users
+// are never deleted by ops, so a reference found once stays good for the batch.
+type refsKey struct{}
