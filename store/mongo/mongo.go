@@ -10,6 +10,10 @@
 // what it claimed. The change feed is a counter document and one entry per entity holding its
 // latest sequence number; the counter also lists the writes in flight, so that the feed is
 // served only up to the lowest position still being written.
+//
+// The ledger (custody events, stock moves, conflicts, device bindings) is append-only and
+// keyed by the id of the op that made each record, so a retried op inserts nothing. A stock
+// level is folded from its counter's moves and written by compare-and-set on its version.
 package mongo
 
 import (
@@ -38,6 +42,9 @@ type DB struct {
 	locations, products, items, users *mongodrv.Collection
 	claims, counters, changes, ops    *mongodrv.Collection
 	refreshTokens, apiTokens, readers *mongodrv.Collection
+	// The ledger: append-only records keyed by the id of the op that made them, and the
+	// stock levels folded from the moves.
+	events, moves, levels, conflicts, devices *mongodrv.Collection
 }
 
 // Option configures Open.
@@ -80,6 +87,8 @@ func Open(ctx context.Context, uri, database string, opts ...Option) (_ *DB, err
 	db.locations, db.products, db.items, db.users = c("locations"), c("products"), c("items"), c("users")
 	db.claims, db.counters, db.changes, db.ops = c("claims"), c("counters"), c("changes"), c("ops")
 	db.refreshTokens, db.apiTokens, db.readers = c("refresh_tokens"), c("api_tokens"), c("readers")
+	db.events, db.moves, db.levels = c("custody_events"), c("stock_moves"), c("stock_levels")
+	db.conflicts, db.devices = c("conflicts"), c("devices")
 
 	if err := db.Ping(ctx); err != nil {
 		_ = client.Disconnect(context.WithoutCancel(ctx))
@@ -115,6 +124,12 @@ func (db *DB) createIndexes(ctx context.Context) error {
 		{db.items, []mongodrv.IndexModel{idx("product_id", "_id"), idx("location_id", "_id"), idx("holder_id", "_id")}},
 		{db.refreshTokens, []mongodrv.IndexModel{idx("family_id"), idx("user_id")}},
 		{db.apiTokens, []mongodrv.IndexModel{{Keys: bson.D{{Key: "hash", Value: 1}}, Options: options.Index().SetUnique(true)}}},
+		// An item's history, newest first; a counter's latest count and the deltas after it;
+		// levels by product or location; conflicts newest first, all or open.
+		{db.events, []mongodrv.IndexModel{idx("item_id", "wall", "ctr", "_id")}},
+		{db.moves, []mongodrv.IndexModel{idx("product_id", "location_id", "count", "wall", "ctr", "_id")}},
+		{db.levels, []mongodrv.IndexModel{idx("product_id", "location_id"), idx("location_id", "product_id")}},
+		{db.conflicts, []mongodrv.IndexModel{idx("created_at", "_id"), idx("resolved", "created_at", "_id")}},
 	}
 	for _, p := range plan {
 		if _, err := p.c.Indexes().CreateMany(ctx, p.models); err != nil {

@@ -26,6 +26,10 @@ var ferretURI string
 // realMongoEnv names the variable that points the suite at a real MongoDB replica set.
 const realMongoEnv = "CUSTODY_TEST_MONGODB_URI"
 
+// ferretSkipConcurrent is why the suites skip their concurrent cases on FerretDB.
+const ferretSkipConcurrent = "needs a real MongoDB: FerretDB v1.24 loses concurrent updates to one document (DESIGN.md); set " +
+	realMongoEnv + " to run it"
+
 func TestMain(m *testing.M) { os.Exit(runTests(m)) }
 
 // runTests runs the tests with FerretDB v1.24 embedded in this process, backed by SQLite in a
@@ -94,8 +98,7 @@ func dropDatabase(t *testing.T, uri, name string) {
 // TestStoreFerretDB runs the conformance suite against the embedded FerretDB.
 func TestStoreFerretDB(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) storetest.Store { return openAt(t, ferretURI) }, storetest.Options{
-		SkipConcurrent: "needs a real MongoDB: FerretDB v1.24 loses concurrent updates to one document (DESIGN.md); set " +
-			realMongoEnv + " to run it",
+		SkipConcurrent: ferretSkipConcurrent,
 	})
 }
 
@@ -107,4 +110,23 @@ func TestStoreMongoDB(t *testing.T) {
 		t.Skip(realMongoEnv + " is not set: no real MongoDB to run the suite against")
 	}
 	storetest.Run(t, func(t *testing.T) storetest.Store { return openAt(t, uri) }, storetest.Options{})
+}
+
+var _ storetest.LedgerTestStore = (*DB)(nil)
+
+// TestLedgerFerretDB runs the ledger conformance suite against the embedded FerretDB.
+func TestLedgerFerretDB(t *testing.T) {
+	storetest.RunLedger(t, func(t *testing.T) storetest.LedgerTestStore { return openAt(t, ferretURI) }, storetest.Options{
+		SkipConcurrent: ferretSkipConcurrent,
+	})
+}
+
+// TestLedgerMongoDB runs the ledger conformance suite, concurrent cases included, against the
+// MongoDB replica set that CUSTODY_TEST_MONGODB_URI names.
+func TestLedgerMongoDB(t *testing.T) {
+	uri := os.Getenv(realMongoEnv)
+	if uri == "" {
+		t.Skip(realMongoEnv + " is not set: no real MongoDB to run the ledger suite against")
+	}
+	storetest.RunLedger(t, func(t *testing.T) storetest.LedgerTestStore { return openAt(t, uri) }, storetest.Options{})
 }
