@@ -162,4 +162,3 @@ func stockQuantity(t *testing.T, s *server, token, productID, locationID string)
 	q, _ := data[0].(map[string]any)["quantity"].(float64)
 	return int64(q)
 }
-
