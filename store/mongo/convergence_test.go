@@ -16,3 +16,11 @@ func TestConvergenceFerretDB(t *testing.T) {
 	}
 	enginetest.Convergence(t, func(t *testing.T) enginetest.Store { return openAt(t, ferretURI) }, runs)
 }
+
+// TestConcurrentWritersAndPullersFerretDB: the same on the MongoDB adapter, whose feed serves
+// only below the lowest sequence still being written. FerretDB runs one connection, so this is
+// small; a real MongoDB (CUSTODY_TEST_MONGODB_URI) exercises true concurrency in the store
+// suite's concurrent cases.
+func TestConcurrentWritersAndPullersFerretDB(t *testing.T) {
+	enginetest.ConcurrentPull(t, openAt(t, ferretURI), 3, 12, 2)
+}

@@ -24,3 +24,14 @@ func TestConvergence(t *testing.T) {
 		return st
 	}, runs)
 }
+
+// TestConcurrentWritersAndPullers: 6 writers and 4 pullers at once; no puller misses or
+// repeats a change.
+func TestConcurrentWritersAndPullers(t *testing.T) {
+	st, err := sqlite.Open(context.Background(), t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	enginetest.ConcurrentPull(t, st, 6, 60, 4)
+}
