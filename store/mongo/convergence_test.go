@@ -24,3 +24,7 @@ func TestConvergenceFerretDB(t *testing.T) {
 func TestConcurrentWritersAndPullersFerretDB(t *testing.T) {
 	enginetest.ConcurrentPull(t, openAt(t, ferretURI), 3, 12, 2)
 }
+
+func TestTagBoundTwiceFerretDB(t *testing.T) {
+	enginetest.TagBoundTwice(t, openAt(t, ferretURI))
+}

@@ -35,3 +35,12 @@ func TestConcurrentWritersAndPullers(t *testing.T) {
 	t.Cleanup(func() { st.Close() })
 	enginetest.ConcurrentPull(t, st, 6, 60, 4)
 }
+
+func TestTagBoundTwice(t *testing.T) {
+	st, err := sqlite.Open(context.Background(), t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	enginetest.TagBoundTwice(t, st)
+}

@@ -37,6 +37,7 @@ type Store interface {
 	UpdateProduct(ctx context.Context, p *domain.Product, expectVersion int64) error
 	GetItem(ctx context.Context, id string) (*domain.Item, error)
 	GetItems(ctx context.Context, ids []string) ([]*domain.Item, error)
+	GetItemByTag(ctx context.Context, kind domain.TagKind, value string) (*domain.Item, error)
 	CreateItem(ctx context.Context, it *domain.Item) error
 	UpdateItem(ctx context.Context, it *domain.Item, expectVersion int64) error
 	GetUser(ctx context.Context, id string) (*domain.User, error)

@@ -31,7 +31,7 @@ func (e *Engine) mergeEntity(ctx context.Context, opType, id string, fields map[
 	case wire.OpProductCreate, wire.OpProductUpdate:
 		return merge(ctx, e.productKind(), id, fields, create, w)
 	case wire.OpItemCreate, wire.OpItemUpdate, wire.OpItemDelete:
-		return merge(ctx, e.itemKind(), id, fields, create, w)
+		return e.mergeItem(ctx, id, fields, create, w)
 	case wire.OpUserCreate, wire.OpUserUpdate:
 		return merge(ctx, e.userKind(), id, fields, create, w)
 	}

@@ -214,3 +214,26 @@ func (m *memStore) GetItems(ctx context.Context, ids []string) ([]*domain.Item, 
 	}
 	return out, nil
 }
+
+func (m *memStore) GetItemByTag(ctx context.Context, kind domain.TagKind, value string) (*domain.Item, error) {
+	m.mu.Lock()
+	var ids []string
+	for key := range m.ents {
+		if id, ok := strings.CutPrefix(key, "item/"); ok {
+			ids = append(ids, id)
+		}
+	}
+	m.mu.Unlock()
+	for _, id := range ids {
+		it, err := m.GetItem(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		for _, t := range it.Tags {
+			if t.Kind == kind && t.Value == value {
+				return it, nil
+			}
+		}
+	}
+	return nil, domain.Errorf(domain.ENOTFOUND, "no item with tag %s:%s", kind, value)
+}

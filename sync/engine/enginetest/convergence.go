@@ -23,8 +23,11 @@ import (
 	"github.com/custodyhq/custody/sync/wire"
 )
 
-// Store is a store adapter as the engine uses it.
-type Store = engine.Store
+// Store is a store adapter as the engine uses it, with the conflict list a supervisor reads.
+type Store interface {
+	engine.Store
+	ListConflicts(ctx context.Context, open bool, page domain.Page) ([]*domain.Conflict, string, error)
+}
 
 // t0 is the fake server time of every run.
 var t0 = time.Date(2026, 6, 1, 9, 0, 0, 0, time.UTC)
