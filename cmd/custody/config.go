@@ -24,6 +24,8 @@ type serveConfig struct {
 	FCMProject    string
 	FCMCreds      string
 	FCMEndpoint   string
+	MQTTURL       string
+	MQTTTopic     string
 }
 
 func parseServeConfig(args []string, getenv func(string) string, stderr io.Writer) (serveConfig, error) {
@@ -59,6 +61,8 @@ func parseServeConfig(args []string, getenv func(string) string, stderr io.Write
 	cfg.FCMProject = getenv("CUSTODY_FCM_PROJECT")
 	cfg.FCMCreds = getenv("CUSTODY_FCM_CREDENTIALS")
 	cfg.FCMEndpoint = getenv("CUSTODY_FCM_ENDPOINT")
+	cfg.MQTTURL = getenv("CUSTODY_MQTT_URL")
+	cfg.MQTTTopic = getenv("CUSTODY_MQTT_TOPIC")
 	cfg.ShutdownWait = 20 * time.Second
 	if (cfg.AdminEmail == "") != (cfg.AdminPassword == "") {
 		return cfg, fmt.Errorf("serve: set both CUSTODY_ADMIN_EMAIL and CUSTODY_ADMIN_PASSWORD, or neither")

@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -20,6 +21,8 @@ import (
 	"github.com/custodyhq/custody/api"
 	"github.com/custodyhq/custody/domain"
 	"github.com/custodyhq/custody/openapi"
+	"github.com/custodyhq/custody/readers/ingest"
+	"github.com/custodyhq/custody/readers/mqtt"
 	"github.com/custodyhq/custody/store/mongo"
 	"github.com/custodyhq/custody/store/sqlite"
 	"github.com/custodyhq/custody/sync/engine"
@@ -30,6 +33,7 @@ import (
 type appStore interface {
 	api.Store
 	engine.Store
+	ingest.Store
 	CountUsers(ctx context.Context) (int64, error)
 	CountItems(ctx context.Context) (int64, error)
 	Close() error
@@ -91,6 +95,20 @@ func serve(ctx context.Context, cfg serveConfig, stdout io.Writer) error {
 		WriteTimeout:      2 * time.Minute,
 		IdleTimeout:       2 * time.Minute,
 		BaseContext:       func(net.Listener) context.Context { return ctx },
+	}
+	var workers sync.WaitGroup
+	defer workers.Wait()
+	wctx, stopWorkers := context.WithCancel(ctx)
+	defer stopWorkers()
+	if cfg.MQTTURL != "" {
+		in := ingest.New(st, eng, ingest.Options{Logger: log})
+		workers.Go(func() {
+			mcfg := mqtt.Config{URL: cfg.MQTTURL, Topic: cfg.MQTTTopic}
+			if err := mqtt.Run(wctx, mcfg, in, log); err != nil && wctx.Err() == nil {
+				log.Error().Err(err).Msg("MQTT subscriber stopped")
+			}
+		})
+		log.Info().Str("broker", redactURI(cfg.MQTTURL)).Msg("MQTT: subscribing to reader sweeps")
 	}
 	fmt.Fprintf(stdout, "custody %s listening on http://%s\n", buildVersion(), ln.Addr())
 	errc := make(chan error, 1)
