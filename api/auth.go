@@ -184,6 +184,10 @@ func logout(ss sessions, ch checker) echo.HandlerFunc {
 			if err := ss.store.RevokeTokenFamily(ctx, old.FamilyID); err != nil {
 				return err
 			}
+			// The phone that logs out stops getting pushes; other devices keep theirs.
+			if err := forgetDevice(ctx, ss.store, old.UserID, c.Request().Header.Get("X-Device-ID")); err != nil {
+				return err
+			}
 		}
 		return c.NoContent(http.StatusNoContent)
 	}

@@ -39,11 +39,15 @@ type checkoutBody struct {
 	Badge      string `json:"badge,omitempty" validate:"max=64"`
 	DueAt      string `json:"due_at,omitempty" validate:"omitempty,timestamp"`
 	LocationID string `json:"location_id,omitempty" validate:"max=64"`
+	// Override is a supervisor's reason to check out an item whose calibration is overdue.
+	Override string `json:"override,omitempty" validate:"max=1000"`
 }
 
 type checkinBody struct {
 	LocationID string `json:"location_id" validate:"required,max=64"`
 	Condition  string `json:"condition,omitempty" validate:"omitempty,oneof=ok damaged needs_service"`
+	// Hours is the hours of use since the check-out, for maintenance plans by usage.
+	Hours float64 `json:"hours,omitempty" validate:"gte=0,lte=100000"`
 }
 
 type locationBody struct {

@@ -132,6 +132,8 @@ func (s *Server) limitBody(next echo.HandlerFunc) echo.HandlerFunc {
 			limit = s.cfg.ImportBodyLimit
 		case routeSync:
 			limit = s.cfg.SyncBodyLimit
+		case routeReaderSweeps, routeReaderEvents:
+			limit = readerBodyLimit
 		}
 		req := c.Request()
 		if req.ContentLength > limit {

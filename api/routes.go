@@ -87,4 +87,8 @@ func (s *Server) routes(e *echo.Echo) {
 	e.POST("/v1/readers", createReader(st, st, ch, now), auth, can(domain.PermManageReaders))
 	e.GET("/v1/readers", listReaders(st), auth, can(domain.PermManageReaders))
 	e.GET("/v1/readers/:id", getReader(st), auth, can(domain.PermManageReaders))
+	s.readerIngestRoutes(e) // sweeps and tag events by reader keys; POST /v1/resolve
+	s.receivingRoutes(e)    // stock transfers, purchase orders, receipts, pick lists (receiving.go)
+	s.maintenanceRoutes(e)  // maintenance and calibration, finance, reports, audit (maintenance.go)
+	s.notificationRoutes(e) // devices, alerts, alert preferences, webhooks (notifications.go)
 }

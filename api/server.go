@@ -148,6 +148,8 @@ type Deps struct {
 	Now func() time.Time
 	// OpenAPI is served verbatim at /openapi.json (JSON bytes); nil answers 404.
 	OpenAPI []byte
+	// SweepApplied, when set, is told of every reader sweep once applied (notifications).
+	SweepApplied func(ctx context.Context, sw *domain.Sweep) error
 	// Registry receives the HTTP metrics and is served at /metrics; nil makes a new registry
 	// with the Go and process collectors.
 	Registry *prometheus.Registry

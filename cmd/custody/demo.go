@@ -139,10 +139,10 @@ func seedDemo(ctx context.Context, st appStore, eng submitter, stdout io.Writer)
 	homes := []string{store, store, store, cabA, cabA, cabB, vans[0], vans[1], vans[2], job}
 	now := time.Now().UTC()
 	assetNo, items := 1000, 0
-	for _, p := range demoProducts {
+	for i, p := range demoProducts {
 		pid := newID()
 		s.add(wire.OpProductCreate, pid, map[string]any{"name": p.name, "make": p.make, "model": p.model,
-			"tracking": p.tracking, "unit_cost_cents": p.costCents})
+			"tracking": p.tracking, "unit_cost_cents": p.costCents, "gtin": demoGTIN(i)})
 		for range p.units {
 			assetNo++
 			items++
@@ -184,6 +184,13 @@ func demoEPC(assetRef int) string {
 		panic(err) // the demo's asset references are always encodable
 	}
 	return hex
+}
+
+// demoGTIN returns a GTIN-14 under the demo company prefix 0614141 (GS1's own example prefix)
+// for the i-th demo product, so that receiving by GS1 scan works on the demo data.
+func demoGTIN(i int) string {
+	body := fmt.Sprintf("00614141%05d", 10000+i)
+	return body + string(domain.CheckDigit(body))
 }
 
 // submitter is the engine as the seeder uses it.

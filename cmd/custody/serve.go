@@ -20,6 +20,9 @@ import (
 
 	"github.com/custodyhq/custody/api"
 	"github.com/custodyhq/custody/domain"
+	"github.com/custodyhq/custody/notifications"
+	"github.com/custodyhq/custody/notifications/fcm"
+	"github.com/custodyhq/custody/notifications/webhook"
 	"github.com/custodyhq/custody/openapi"
 	"github.com/custodyhq/custody/readers/ingest"
 	"github.com/custodyhq/custody/readers/mqtt"
@@ -34,6 +37,7 @@ type appStore interface {
 	api.Store
 	engine.Store
 	ingest.Store
+	notifications.Store
 	CountUsers(ctx context.Context) (int64, error)
 	CountItems(ctx context.Context) (int64, error)
 	Close() error
@@ -77,8 +81,13 @@ func serve(ctx context.Context, cfg serveConfig, stdout io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("serve: openapi: %w", err)
 	}
+	notify, err := newNotifier(ctx, cfg, st, log)
+	if err != nil {
+		return err
+	}
+	sweepApplied := func(ctx context.Context, sw *domain.Sweep) error { return notify.SweepCompleted(ctx, sweepReport(sw)) }
 	srv, err := api.New(api.Config{JWTSecret: secret, AccessTTL: cfg.AccessTTL}, api.Deps{
-		Store: st, Engine: eng, Logger: log, Now: time.Now, OpenAPI: spec,
+		Store: st, Engine: eng, Logger: log, Now: time.Now, OpenAPI: spec, SweepApplied: sweepApplied,
 	})
 	if err != nil {
 		return err
@@ -100,8 +109,14 @@ func serve(ctx context.Context, cfg serveConfig, stdout io.Writer) error {
 	defer workers.Wait()
 	wctx, stopWorkers := context.WithCancel(ctx)
 	defer stopWorkers()
+	// Every replica runs the notifications service; a lease in the store lets one of them work.
+	workers.Go(func() {
+		if err := notify.Run(wctx); err != nil && wctx.Err() == nil {
+			log.Error().Err(err).Msg("notifications stopped")
+		}
+	})
 	if cfg.MQTTURL != "" {
-		in := ingest.New(st, eng, ingest.Options{Logger: log})
+		in := ingest.New(st, eng, ingest.Options{Logger: log, Applied: sweepApplied})
 		workers.Go(func() {
 			mcfg := mqtt.Config{URL: cfg.MQTTURL, Topic: cfg.MQTTTopic}
 			if err := mqtt.Run(wctx, mcfg, in, log); err != nil && wctx.Err() == nil {
@@ -138,6 +153,11 @@ func openStore(ctx context.Context, cfg serveConfig, log zerolog.Logger) (appSto
 		st, err := mongo.Open(ctx, cfg.MongoURI, cfg.MongoDB)
 		if err != nil {
 			return nil, fmt.Errorf("serve: MongoDB at %s: %w", redactURI(cfg.MongoURI), err)
+		}
+		// The indexes of receiving and maintenance (notifications makes its own at start).
+		if err := errors.Join(st.InitReceiving(ctx), st.InitMaintenance(ctx)); err != nil {
+			st.Close()
+			return nil, fmt.Errorf("serve: MongoDB indexes: %w", err)
 		}
 		return st, nil
 	}
@@ -215,4 +235,28 @@ func createUser(ctx context.Context, eng submitter, id, email, name string, role
 	return submit(ctx, eng, wire.OpUserCreate, id, map[string]any{
 		"email": email, "name": name, "role": role, "password_hash": hash, "badges": badges, "site_ids": sites,
 	})
+}
+
+// newNotifier builds the alerts service: pushes through FCM when CUSTODY_FCM_PROJECT is set
+// (to CUSTODY_FCM_ENDPOINT, with CUSTODY_FCM_CREDENTIALS), in-app alerts and webhooks always.
+func newNotifier(ctx context.Context, cfg serveConfig, st appStore, log zerolog.Logger) (*notifications.Service, error) {
+	var pusher notifications.Pusher
+	if cfg.FCMProject != "" {
+		s, err := fcm.New(ctx, fcm.Config{ProjectID: cfg.FCMProject, CredentialsFile: cfg.FCMCreds, Endpoint: cfg.FCMEndpoint})
+		if err != nil {
+			return nil, fmt.Errorf("serve: FCM: %w", err)
+		}
+		pusher = s
+		log.Info().Str("project", cfg.FCMProject).Msg("push notifications through FCM")
+	}
+	return notifications.New(st, pusher, webhook.NewSender(nil, nil), notifications.Options{Logger: log}), nil
+}
+
+// sweepReport is what notifications learn of an applied sweep.
+func sweepReport(sw *domain.Sweep) notifications.SweepReport {
+	return notifications.SweepReport{
+		ReaderID: sw.ReaderID, LocationID: sw.LocationID, SweepID: sw.SweepID, Complete: sw.Complete,
+		Present: sw.Result.Present, Missing: sw.Result.Missing, Unexpected: sw.Result.Unexpected, Unknown: sw.Result.Unknown,
+		At: sw.StartedAt,
+	}
 }

@@ -60,5 +60,10 @@ func (s *Service) apply(ctx context.Context, sw *domain.Sweep) error {
 		return err
 	}
 	sw.Applied = true
+	if s.onDone != nil {
+		if err := s.onDone(ctx, sw); err != nil {
+			s.log.Error().Err(err).Str("reader_id", sw.ReaderID).Str("sweep_id", sw.SweepID).Msg("sweep: telling notifications failed")
+		}
+	}
 	return nil
 }

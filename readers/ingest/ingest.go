@@ -67,6 +67,10 @@ type Options struct {
 	Logger zerolog.Logger
 	// Window is DefaultWindow when zero.
 	Window time.Duration
+	// Applied, when set, is told of every sweep once its custody changes went through the
+	// engine (again when a repeat finishes an interrupted one): notifications publish
+	// sweep.completed and alert on unknown tags from it. Its error is logged, not returned.
+	Applied func(ctx context.Context, sw *domain.Sweep) error
 }
 
 // Service takes reader payloads in. It keeps no state of its own: any number of them may serve
@@ -77,6 +81,7 @@ type Service struct {
 	now    func() time.Time
 	log    zerolog.Logger
 	window time.Duration
+	onDone func(ctx context.Context, sw *domain.Sweep) error
 }
 
 // New returns a service reading and writing st, applying custody changes through eng.
@@ -87,7 +92,7 @@ func New(st Store, eng Submitter, opts Options) *Service {
 	if opts.Window <= 0 {
 		opts.Window = DefaultWindow
 	}
-	return &Service{st: st, eng: eng, now: opts.Now, log: opts.Logger, window: opts.Window}
+	return &Service{st: st, eng: eng, now: opts.Now, log: opts.Logger, window: opts.Window, onDone: opts.Applied}
 }
 
 // EventsResult answers POST /v1/readers/{id}/events: how many tags were taken in (after

@@ -160,6 +160,9 @@ func (e *Engine) checkout(ctx context.Context, op wire.Op, w write, it *domain.I
 		}
 		fields["location_id"] = p.LocationID
 	}
+	if err := e.calibrationGate(ctx, w, it, p.Override, ev); err != nil { // maintenance.go
+		return err
+	}
 	if it.Status == domain.StatusRetired || !w.online {
 		return nil // retired: refused by the caller; offline: kept, a conflict is raised if it overlaps
 	}
@@ -197,7 +200,7 @@ func (e *Engine) checkin(ctx context.Context, op wire.Op, w write, it *domain.It
 	}
 	ev.Action, ev.LocationID, ev.Condition = domain.ActionCheckin, p.LocationID, cond
 	fields["status"], fields["location_id"], fields["holder_id"], fields["due_at"] = status, p.LocationID, "", nil
-	return nil
+	return e.checkinHours(ctx, w, it, p.Hours) // maintenance.go
 }
 
 // holderOf finds the person a check-out is for: by user id, or by the NFC UID of their badge

@@ -258,10 +258,24 @@ var opPermissions = map[string]domain.Permission{
 	wire.OpStockAdjust:    domain.PermStock,
 	wire.OpStockCount:     domain.PermStock,
 	wire.OpStockSetMin:    domain.PermWriteRegister,
+	// Stock transfers, receiving and picking (receiving.go).
+	wire.OpStockTransfer:       domain.PermStock,
+	wire.OpPurchaseOrderCreate: domain.PermWriteRegister,
+	wire.OpPurchaseOrderClose:  domain.PermWriteRegister,
+	wire.OpReceiptPost:         domain.PermStock,
+	wire.OpPickListCreate:      domain.PermWriteRegister,
+	wire.OpPickRecord:          domain.PermStock,
+	wire.OpPickComplete:        domain.PermStock,
+	// Maintenance and finance.
+	wire.OpMaintenancePlanSet: domain.PermWriteRegister,
+	wire.OpMaintenanceRecord:  domain.PermCustody,
+	wire.OpItemHours:          domain.PermCustody,
+	wire.OpProductFinanceSet:  domain.PermWriteRegister,
 }
 
 // dispatch applies the op's effects.
 func (e *Engine) dispatch(ctx context.Context, op wire.Op, w write) error {
+	ctx = e.withAudit(ctx, op) // every entity write of the op keeps an audit record (audit.go)
 	switch op.Type {
 	case wire.OpLocationCreate, wire.OpProductCreate, wire.OpItemCreate, wire.OpUserCreate:
 		fields, err := decodeFields(op.Payload, false)
@@ -286,6 +300,17 @@ func (e *Engine) dispatch(ctx context.Context, op wire.Op, w write) error {
 		return e.custody(ctx, op, w)
 	case wire.OpStockAdjust, wire.OpStockCount, wire.OpStockSetMin:
 		return e.stock(ctx, op, w)
+	case wire.OpStockTransfer, wire.OpPurchaseOrderCreate, wire.OpPurchaseOrderClose, wire.OpReceiptPost,
+		wire.OpPickListCreate, wire.OpPickRecord, wire.OpPickComplete:
+		return e.receiving(ctx, op, w)
+	case wire.OpMaintenancePlanSet:
+		return e.setMaintenancePlan(ctx, op, w)
+	case wire.OpMaintenanceRecord:
+		return e.recordMaintenance(ctx, op, w)
+	case wire.OpItemHours:
+		return e.reportHours(ctx, op, w)
+	case wire.OpProductFinanceSet:
+		return e.setProductFinance(ctx, op, w)
 	}
 	return domain.FieldErrorf(domain.EINVALID, "type", "unknown op type %q", op.Type)
 }

@@ -81,7 +81,7 @@ func merge[T any](ctx context.Context, k kind[T], id string, fields map[string]j
 			err = k.create(ctx, next)
 		}
 		if err == nil {
-			return nil
+			return recordAudit(ctx, k.name, id, old, next, w)
 		}
 		if !isRace(err) {
 			return err

@@ -76,12 +76,16 @@ type Checkout struct {
 	Badge      string `json:"badge,omitempty"`
 	DueAt      string `json:"due_at,omitempty"`
 	LocationID string `json:"location_id,omitempty"`
+	// Override is a supervisor's reason for checking out an item whose calibration is overdue.
+	Override string `json:"override,omitempty"`
 }
 
 // Checkin is the payload of item.checkin.
 type Checkin struct {
 	LocationID string `json:"location_id"`
 	Condition  string `json:"condition,omitempty"`
+	// Hours is the hours of use since the check-out, for plans by usage.
+	Hours float64 `json:"hours,omitempty"`
 }
 
 // Transfer is the payload of item.transfer.

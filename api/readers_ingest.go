@@ -1,0 +1,106 @@
+package api
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/labstack/echo/v5"
+
+	"github.com/custodyhq/custody/domain"
+	"github.com/custodyhq/custody/readers/ingest"
+	"github.com/custodyhq/custody/readers/payload"
+)
+
+// Reader routes with their own body limit (readerBodyLimit): a full cabinet's sweep.
+const (
+	routeReaderSweeps = "/v1/readers/:id/sweeps"
+	routeReaderEvents = "/v1/readers/:id/events"
+	readerBodyLimit   = ingest.MaxBody
+)
+
+// Ingester takes reader payloads in: the readers/ingest service.
+type Ingester interface {
+	Sweep(ctx context.Context, readerID string, b payload.Batch) (domain.SweepResult, error)
+	Events(ctx context.Context, readerID string, body []byte) (ingest.EventsResult, error)
+}
+
+// readerIngestRoutes registers what readers post — sweeps and tag events, each only by the
+// reader's own key — and code resolution. The ingest service is built over the server's store
+// and engine; a store that keeps no sweeps answers 500 on those two routes.
+func (s *Server) readerIngestRoutes(e *echo.Echo) {
+	auth, can := s.authenticate, require
+	var in Ingester = noIngest{}
+	if st, ok := s.deps.Store.(ingest.Store); ok {
+		in = ingest.New(st, s.deps.Engine, ingest.Options{Now: s.now, Logger: s.log, Applied: s.deps.SweepApplied})
+	}
+	e.POST(routeReaderSweeps, postSweep(in), auth, can(domain.PermIngestReads), ownReader)
+	e.POST(routeReaderEvents, postReaderEvents(in), auth, can(domain.PermIngestReads), ownReader)
+
+	resolve := func(*echo.Context) error { return domain.Errorf(domain.EINTERNAL, "this store cannot resolve codes") }
+	if st, ok := s.deps.Store.(ResolveStore); ok {
+		resolve = resolveCode(st, s.checker)
+	}
+	e.POST("/v1/resolve", resolve, auth, can(domain.PermReadRegister))
+}
+
+// ownReader lets a reader's key post only to that reader's own path.
+func ownReader(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c *echo.Context) error {
+		a := actorOf(c)
+		if a.ReaderID == "" || a.ReaderID != c.Param("id") {
+			return domain.Errorf(domain.EFORBIDDEN, "a reader posts only to its own path: this key is not reader %s's", c.Param("id"))
+		}
+		return next(c)
+	}
+}
+
+// postSweep handles POST /v1/readers/{id}/sweeps: a cabinet's sweep in Custody's batch
+// format. A malformed body is a 400 and an invalid one a 422, both saying why, and nothing is
+// applied; a sweep posted again answers its stored result.
+func postSweep(in Ingester) echo.HandlerFunc {
+	return func(c *echo.Context) error {
+		body, err := readBody(c)
+		if err != nil {
+			return err
+		}
+		b, err := payload.ParseBatch(body)
+		if err != nil {
+			return err
+		}
+		res, err := in.Sweep(c.Request().Context(), c.Param("id"), b)
+		if err != nil {
+			return err
+		}
+		return c.JSON(http.StatusOK, res)
+	}
+}
+
+// postReaderEvents handles POST /v1/readers/{id}/events: Zebra IoT Connector or Impinj IoT
+// interface events, one object, an array or one object per line, taken in as a sweep that
+// declares nothing missing.
+func postReaderEvents(in Ingester) echo.HandlerFunc {
+	return func(c *echo.Context) error {
+		body, err := readBody(c)
+		if err != nil {
+			return err
+		}
+		res, err := in.Events(c.Request().Context(), c.Param("id"), body)
+		if err != nil {
+			return err
+		}
+		return c.JSON(http.StatusOK, res)
+	}
+}
+
+// noIngest answers for a store that keeps no sweeps.
+type noIngest struct{}
+
+var errNoSweeps = domain.Errorf(domain.EINTERNAL, "this store keeps no reader sweeps")
+
+func (noIngest) Sweep(context.Context, string, payload.Batch) (domain.SweepResult, error) {
+	return domain.SweepResult{}, errNoSweeps
+}
+
+func (noIngest) Events(context.Context, string, []byte) (ingest.EventsResult, error) {
+	return ingest.EventsResult{}, errNoSweeps
+}
