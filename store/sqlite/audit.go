@@ -39,7 +39,7 @@ func (db *DB) AppendAudit(ctx context.Context, a *domain.AuditRecord) (_ bool, e
 		return false, err
 	}
 	var stored bool
-	err = db.write(ctx, func(t *tx) error {
+	err = db.writeOne(ctx, func(t *tx) error {
 		res, err := t.exec(qInsertAudit, a.ID, a.OpID, a.OpType, a.Entity, a.EntityID, a.ActorID, a.DeviceID, millis(a.At), a.HLC,
 			string(a.Before), string(a.After), ch)
 		if err != nil {
