@@ -19,9 +19,8 @@ type MaintenanceDue struct {
 	Note string
 }
 
-// MaintenanceSource lists maintenance and calibration due before a time. The register has no
-// maintenance plans yet (no item field or entity holds a next due date): once it does, its
-// store implements this and is passed as Options.Maintenance; until then the rule is off.
+// MaintenanceSource lists maintenance and calibration due before a time: cmd/custody passes one
+// that computes the due list from the maintenance plans, records and hours of use.
 type MaintenanceSource interface {
 	MaintenanceDue(ctx context.Context, before time.Time) ([]MaintenanceDue, error)
 }

@@ -38,6 +38,7 @@ type appStore interface {
 	engine.Store
 	ingest.Store
 	notifications.Store
+	maintenanceStore
 	CountUsers(ctx context.Context) (int64, error)
 	CountItems(ctx context.Context) (int64, error)
 	Close() error
@@ -249,7 +250,7 @@ func newNotifier(ctx context.Context, cfg serveConfig, st appStore, log zerolog.
 		pusher = s
 		log.Info().Str("project", cfg.FCMProject).Msg("push notifications through FCM")
 	}
-	return notifications.New(st, pusher, webhook.NewSender(nil, nil), notifications.Options{Logger: log}), nil
+	return notifications.New(st, pusher, webhook.NewSender(nil, nil), notifications.Options{Logger: log, Maintenance: maintenanceDue{st}}), nil
 }
 
 // sweepReport is what notifications learn of an applied sweep.
