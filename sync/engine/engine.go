@@ -178,7 +178,7 @@ func (e *Engine) apply(ctx context.Context, actor domain.Actor, op wire.Op, ifVe
 	}
 	e.clock.Update(ts)
 	actor.DeviceID = device
-	w := write{opID: op.OpID, stamp: stamp{ts: ts, device: device}, actor: actor, ifVersion: ifVersion, at: e.now().UTC(), online: online}
+	w := write{opID: op.OpID, stamp: stamp{ts: ts, device: device}, actor: actor, ifVersion: ifVersion, at: e.now().UTC(), online: online, fresh: prev == nil}
 	if err := e.dispatch(ctx, op, w); err != nil {
 		if domain.ErrorCode(err) == domain.EINTERNAL {
 			return result{}, err // leave the op pending: a retry finishes it
@@ -207,6 +207,8 @@ type write struct {
 	online bool
 	// custody marks the item-field writes of a custody op, whose rules it checked itself.
 	custody bool
+	// fresh is true when the op log had never seen the op before this attempt.
+	fresh bool
 }
 
 // checkOp validates an op's envelope and the actor's permission, and parses its clock.

@@ -39,8 +39,16 @@ func merge[T any](ctx context.Context, k kind[T], id string, fields map[string]j
 	if err := k.checkFields(fields); err != nil {
 		return err
 	}
+	// A create by an op never seen before almost always makes a new entity: try the insert
+	// first and read only if the id turns out to be taken.
+	guessNew := create && w.fresh
 	for range maxCASAttempts {
-		cur, err := k.get(ctx, id)
+		var cur *T
+		var err error = domain.Errorf(domain.ENOTFOUND, "%s %s not found", k.name, id)
+		if !guessNew {
+			cur, err = k.get(ctx, id)
+		}
+		guessNew = false
 		exists := err == nil
 		if err != nil && domain.ErrorCode(err) != domain.ENOTFOUND {
 			return err
