@@ -88,3 +88,18 @@ func SeedCustodyEvents(ctx context.Context, db *DB, n int, item func(i int) stri
 		return nil
 	})
 }
+
+// insertItem stores a new item (for the bulk seeders) at version 1 and seq, with its tags and change-feed entry.
+func insertItem(t *tx, it *domain.Item, seq int64) error {
+	args, err := itemArgs(it, 1, seq)
+	if err != nil {
+		return err
+	}
+	if _, err := t.exec(qInsertItem, append([]any{it.ID}, args...)...); err != nil {
+		return conflict(err)
+	}
+	if err := insertItemTags(t, it); err != nil {
+		return err
+	}
+	return recordChange(t, domain.EntityItem, it.ID, seq, it.Deleted)
+}

@@ -82,3 +82,65 @@ func (db *DB) ListChanges(ctx context.Context, after int64, limit int) (_ []doma
 	}
 	return out, rows.Err()
 }
+
+// entityWrite is one versioned write of an entity row — a create at version 1, or an update
+// that applies only at version expect — with its change-feed entry and any rows that hang off
+// it (tags, badges), in one transaction.
+type entityWrite struct {
+	entity string // the change-feed entity, also the name in errors ("item")
+	table  string // the table, for telling a stale version from a missing row
+	id     string
+	meta   *domain.Meta
+	// create inserts the row; otherwise it is updated if stored at version expect.
+	create bool
+	expect int64
+	// args returns the row's columns for the insert and update statements (after the id on
+	// insert; before the id and expected version on update).
+	args           func(version, seq int64) ([]any, error)
+	insert, update string
+	// rows writes what hangs off the row; it runs after the row, nil when there is nothing.
+	rows func(t *tx, created bool) error
+}
+
+// writeEntity runs w and, when it commits, sets the entity's Version and Seq.
+func (db *DB) writeEntity(ctx context.Context, w entityWrite) error {
+	version, created := w.expect+1, w.create
+	if created {
+		version = 1
+	}
+	var seq int64
+	err := db.write(ctx, func(t *tx) error {
+		s, err := nextSeq(t)
+		if err != nil {
+			return err
+		}
+		seq = s
+		args, err := w.args(version, seq)
+		if err != nil {
+			return err
+		}
+		if created {
+			if _, err := t.exec(w.insert, append([]any{w.id}, args...)...); err != nil {
+				return conflict(err)
+			}
+		} else {
+			res, err := t.exec(w.update, append(args, w.id, w.expect)...)
+			if err != nil {
+				return conflict(err)
+			}
+			if err := checkUpdated(t, res, w.table, w.entity, w.id, w.expect); err != nil {
+				return err
+			}
+		}
+		if w.rows != nil {
+			if err := w.rows(t, created); err != nil {
+				return err
+			}
+		}
+		return recordChange(t, w.entity, w.id, seq, w.meta.Deleted)
+	})
+	if err == nil {
+		w.meta.Version, w.meta.Seq = version, seq
+	}
+	return err
+}

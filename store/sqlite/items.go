@@ -71,72 +71,33 @@ func insertItemTags(t *tx, it *domain.Item) error {
 	return nil
 }
 
-// insertItem stores a new item at version 1 and seq, with its tags and change-feed entry.
-func insertItem(t *tx, it *domain.Item, seq int64) error {
-	args, err := itemArgs(it, 1, seq)
-	if err != nil {
-		return err
-	}
-	if _, err := t.exec(qInsertItem, append([]any{it.ID}, args...)...); err != nil {
-		return conflict(err)
-	}
-	if err := insertItemTags(t, it); err != nil {
-		return err
-	}
-	return recordChange(t, domain.EntityItem, it.ID, seq, it.Deleted)
-}
-
 // CreateItem stores a new item with Version 1 and the next Seq.
 func (db *DB) CreateItem(ctx context.Context, it *domain.Item) (err error) {
 	defer domain.Wrap(&err, "sqlite.CreateItem(%q)", it.ID)
-	var seq int64
-	err = db.write(ctx, func(t *tx) error {
-		s, err := nextSeq(t)
-		if err != nil {
-			return err
-		}
-		seq = s
-		return insertItem(t, it, seq)
-	})
-	if err == nil {
-		it.Version, it.Seq = 1, seq
-	}
-	return err
+	return db.writeEntity(ctx, itemWrite(it, true, 0))
 }
 
 // UpdateItem writes it, tags included, if the stored version is expectVersion.
 func (db *DB) UpdateItem(ctx context.Context, it *domain.Item, expectVersion int64) (err error) {
 	defer domain.Wrap(&err, "sqlite.UpdateItem(%q)", it.ID)
-	var seq int64
-	err = db.write(ctx, func(t *tx) error {
-		s, err := nextSeq(t)
-		if err != nil {
-			return err
-		}
-		seq = s
-		args, err := itemArgs(it, expectVersion+1, seq)
-		if err != nil {
-			return err
-		}
-		res, err := t.exec(qUpdateItem, append(args, it.ID, expectVersion)...)
-		if err != nil {
-			return conflict(err)
-		}
-		if err := checkUpdated(t, res, "items", "item", it.ID, expectVersion); err != nil {
-			return err
-		}
-		if _, err := t.exec(qDeleteItemTags, it.ID); err != nil {
-			return err
-		}
-		if err := insertItemTags(t, it); err != nil {
-			return err
-		}
-		return recordChange(t, domain.EntityItem, it.ID, seq, it.Deleted)
-	})
-	if err == nil {
-		it.Version, it.Seq = expectVersion+1, seq
+	return db.writeEntity(ctx, itemWrite(it, false, expectVersion))
+}
+
+// itemWrite is the write of it as a new row (create) or over version expect.
+func itemWrite(it *domain.Item, create bool, expect int64) entityWrite {
+	return entityWrite{
+		entity: domain.EntityItem, table: "items", id: it.ID, meta: &it.Meta, create: create, expect: expect,
+		args:   func(version, seq int64) ([]any, error) { return itemArgs(it, version, seq) },
+		insert: qInsertItem, update: qUpdateItem,
+		rows: func(t *tx, created bool) error {
+			if !created {
+				if _, err := t.exec(qDeleteItemTags, it.ID); err != nil {
+					return err
+				}
+			}
+			return insertItemTags(t, it)
+		},
 	}
-	return err
 }
 
 // GetItem returns the item with id, tombstone or not.

@@ -31,55 +31,22 @@ func locationArgs(l *domain.Location, version, seq int64) ([]any, error) {
 // CreateLocation stores a new location with Version 1 and the next Seq.
 func (db *DB) CreateLocation(ctx context.Context, l *domain.Location) (err error) {
 	defer domain.Wrap(&err, "sqlite.CreateLocation(%q)", l.ID)
-	var seq int64
-	err = db.write(ctx, func(t *tx) error {
-		s, err := nextSeq(t)
-		if err != nil {
-			return err
-		}
-		seq = s
-		args, err := locationArgs(l, 1, seq)
-		if err != nil {
-			return err
-		}
-		if _, err := t.exec(qInsertLocation, append([]any{l.ID}, args...)...); err != nil {
-			return conflict(err)
-		}
-		return recordChange(t, domain.EntityLocation, l.ID, seq, l.Deleted)
-	})
-	if err == nil {
-		l.Version, l.Seq = 1, seq
-	}
-	return err
+	return db.writeEntity(ctx, locationWrite(l, true, 0))
 }
 
 // UpdateLocation writes l if the stored version is expectVersion.
 func (db *DB) UpdateLocation(ctx context.Context, l *domain.Location, expectVersion int64) (err error) {
 	defer domain.Wrap(&err, "sqlite.UpdateLocation(%q)", l.ID)
-	var seq int64
-	err = db.write(ctx, func(t *tx) error {
-		s, err := nextSeq(t)
-		if err != nil {
-			return err
-		}
-		seq = s
-		args, err := locationArgs(l, expectVersion+1, seq)
-		if err != nil {
-			return err
-		}
-		res, err := t.exec(qUpdateLocation, append(args, l.ID, expectVersion)...)
-		if err != nil {
-			return conflict(err)
-		}
-		if err := checkUpdated(t, res, "locations", "location", l.ID, expectVersion); err != nil {
-			return err
-		}
-		return recordChange(t, domain.EntityLocation, l.ID, seq, l.Deleted)
-	})
-	if err == nil {
-		l.Version, l.Seq = expectVersion+1, seq
+	return db.writeEntity(ctx, locationWrite(l, false, expectVersion))
+}
+
+// locationWrite is the write of l as a new row (create) or over version expect.
+func locationWrite(l *domain.Location, create bool, expect int64) entityWrite {
+	return entityWrite{
+		entity: domain.EntityLocation, table: "locations", id: l.ID, meta: &l.Meta, create: create, expect: expect,
+		args:   func(version, seq int64) ([]any, error) { return locationArgs(l, version, seq) },
+		insert: qInsertLocation, update: qUpdateLocation,
 	}
-	return err
 }
 
 // GetLocation returns the location with id, tombstone or not.

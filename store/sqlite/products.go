@@ -33,55 +33,22 @@ func productArgs(p *domain.Product, version, seq int64) ([]any, error) {
 // CreateProduct stores a new product with Version 1 and the next Seq.
 func (db *DB) CreateProduct(ctx context.Context, p *domain.Product) (err error) {
 	defer domain.Wrap(&err, "sqlite.CreateProduct(%q)", p.ID)
-	var seq int64
-	err = db.write(ctx, func(t *tx) error {
-		s, err := nextSeq(t)
-		if err != nil {
-			return err
-		}
-		seq = s
-		args, err := productArgs(p, 1, seq)
-		if err != nil {
-			return err
-		}
-		if _, err := t.exec(qInsertProduct, append([]any{p.ID}, args...)...); err != nil {
-			return conflict(err)
-		}
-		return recordChange(t, domain.EntityProduct, p.ID, seq, p.Deleted)
-	})
-	if err == nil {
-		p.Version, p.Seq = 1, seq
-	}
-	return err
+	return db.writeEntity(ctx, productWrite(p, true, 0))
 }
 
 // UpdateProduct writes p if the stored version is expectVersion.
 func (db *DB) UpdateProduct(ctx context.Context, p *domain.Product, expectVersion int64) (err error) {
 	defer domain.Wrap(&err, "sqlite.UpdateProduct(%q)", p.ID)
-	var seq int64
-	err = db.write(ctx, func(t *tx) error {
-		s, err := nextSeq(t)
-		if err != nil {
-			return err
-		}
-		seq = s
-		args, err := productArgs(p, expectVersion+1, seq)
-		if err != nil {
-			return err
-		}
-		res, err := t.exec(qUpdateProduct, append(args, p.ID, expectVersion)...)
-		if err != nil {
-			return conflict(err)
-		}
-		if err := checkUpdated(t, res, "products", "product", p.ID, expectVersion); err != nil {
-			return err
-		}
-		return recordChange(t, domain.EntityProduct, p.ID, seq, p.Deleted)
-	})
-	if err == nil {
-		p.Version, p.Seq = expectVersion+1, seq
+	return db.writeEntity(ctx, productWrite(p, false, expectVersion))
+}
+
+// productWrite is the write of p as a new row (create) or over version expect.
+func productWrite(p *domain.Product, create bool, expect int64) entityWrite {
+	return entityWrite{
+		entity: domain.EntityProduct, table: "products", id: p.ID, meta: &p.Meta, create: create, expect: expect,
+		args:   func(version, seq int64) ([]any, error) { return productArgs(p, version, seq) },
+		insert: qInsertProduct, update: qUpdateProduct,
 	}
-	return err
 }
 
 // GetProduct returns the product with id, tombstone or not.

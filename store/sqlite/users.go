@@ -74,64 +74,30 @@ func insertBadges(t *tx, u *domain.User) error {
 // CreateUser stores a new user with Version 1 and the next Seq.
 func (db *DB) CreateUser(ctx context.Context, u *domain.User) (err error) {
 	defer domain.Wrap(&err, "sqlite.CreateUser(%q)", u.ID)
-	var seq int64
-	err = db.write(ctx, func(t *tx) error {
-		s, err := nextSeq(t)
-		if err != nil {
-			return err
-		}
-		seq = s
-		args, err := userArgs(u, 1, seq)
-		if err != nil {
-			return err
-		}
-		if _, err := t.exec(qInsertUser, append([]any{u.ID}, args...)...); err != nil {
-			return conflict(err)
-		}
-		if err := insertBadges(t, u); err != nil {
-			return err
-		}
-		return recordChange(t, domain.EntityUser, u.ID, seq, u.Deleted)
-	})
-	if err == nil {
-		u.Version, u.Seq = 1, seq
-	}
-	return err
+	return db.writeEntity(ctx, userWrite(u, true, 0))
 }
 
 // UpdateUser writes u, badges included, if the stored version is expectVersion.
 func (db *DB) UpdateUser(ctx context.Context, u *domain.User, expectVersion int64) (err error) {
 	defer domain.Wrap(&err, "sqlite.UpdateUser(%q)", u.ID)
-	var seq int64
-	err = db.write(ctx, func(t *tx) error {
-		s, err := nextSeq(t)
-		if err != nil {
-			return err
-		}
-		seq = s
-		args, err := userArgs(u, expectVersion+1, seq)
-		if err != nil {
-			return err
-		}
-		res, err := t.exec(qUpdateUser, append(args, u.ID, expectVersion)...)
-		if err != nil {
-			return conflict(err)
-		}
-		if err := checkUpdated(t, res, "users", "user", u.ID, expectVersion); err != nil {
-			return err
-		}
-		if _, err := t.exec(qDeleteBadges, u.ID); err != nil {
-			return err
-		}
-		if err := insertBadges(t, u); err != nil {
-			return err
-		}
-		return recordChange(t, domain.EntityUser, u.ID, seq, u.Deleted)
-	})
-	if err == nil {
-		u.Version, u.Seq = expectVersion+1, seq
+	return db.writeEntity(ctx, userWrite(u, false, expectVersion))
+}
+
+// userWrite is the write of u as a new row (create) or over version expect.
+func userWrite(u *domain.User, create bool, expect int64) entityWrite {
+	return entityWrite{
+		entity: domain.EntityUser, table: "users", id: u.ID, meta: &u.Meta, create: create, expect: expect,
+		args:   func(version, seq int64) ([]any, error) { return userArgs(u, version, seq) },
+		insert: qInsertUser, update: qUpdateUser,
+		rows: func(t *tx, created bool) error {
+			if !created {
+				if _, err := t.exec(qDeleteBadges, u.ID); err != nil {
+					return err
+				}
+			}
+			return insertBadges(t, u)
+		},
 	}
-	return err
 }
 
 // GetUser returns the user with id, tombstone or not.
