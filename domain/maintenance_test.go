@@ -149,6 +149,14 @@ func TestAuditedFields(t *testing.T) {
 	if got := AuditedFields(nil, json.RawMessage(`{"id":"i","version":1}`)); !reflect.DeepEqual(got, []string{"id"}) {
 		t.Errorf("AuditedFields(creation) = %v, want [id]", got)
 	}
+	spaced := json.RawMessage(`{ "a" : 1, "b": [1, {"x": 2}], "c": {"x": 1}, "gone": "x" }`)
+	compact := json.RawMessage(`{"a":1,"b":[1, {"x": 2}],"c":{"x": 2},"new":null}`)
+	if got, want := AuditedFields(spaced, compact), []string{"c", "gone", "new"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("AuditedFields(spaced, compact) = %v, want %v", got, want)
+	}
+	if got := AuditedFields(json.RawMessage(`[1]`), json.RawMessage(`{"a":`)); len(got) != 0 {
+		t.Errorf("AuditedFields(not objects) = %v, want none", got)
+	}
 }
 
 func TestCompareDue(t *testing.T) {

@@ -24,7 +24,9 @@ const (
 	qVisitedItems = `SELECT DISTINCT item_id FROM custody_events WHERE location_id = ? ORDER BY item_id`
 )
 
-// AppendAudit stores a unless a record with its id exists; it reports whether it did.
+// AppendAudit stores a unless a record with its id exists; it reports whether it did. Inside a
+// Batch the record is written at commit, still skipped if its id is stored, and the answer says
+// whether the batch had not appended that id already.
 func (db *DB) AppendAudit(ctx context.Context, a *domain.AuditRecord) (_ bool, err error) {
 	defer domain.Wrap(&err, "sqlite.AppendAudit(%q)", a.ID)
 	if err := domain.Invalid(required("id", a.ID, "entity", a.Entity, "entity_id", a.EntityID)); err != nil {
@@ -38,10 +40,14 @@ func (db *DB) AppendAudit(ctx context.Context, a *domain.AuditRecord) (_ bool, e
 	if err != nil {
 		return false, err
 	}
+	row := []any{a.ID, a.OpID, a.OpType, a.Entity, a.EntityID, a.ActorID, a.DeviceID, millis(a.At), a.HLC,
+		string(a.Before), string(a.After), ch}
+	if b := batchOf(ctx); b != nil {
+		return b.appendAudit(row), nil
+	}
 	var stored bool
 	err = db.writeOne(ctx, func(t *tx) error {
-		res, err := t.exec(qInsertAudit, a.ID, a.OpID, a.OpType, a.Entity, a.EntityID, a.ActorID, a.DeviceID, millis(a.At), a.HLC,
-			string(a.Before), string(a.After), ch)
+		res, err := t.exec(qInsertAudit, row...)
 		if err != nil {
 			return err
 		}

@@ -18,6 +18,8 @@ type batch struct {
 	// only writer connection, then stored at commit; a rolled-back write leaves a gap.
 	seq       int64
 	seqLoaded bool
+	// held are the rows written at commit (batch_rows.go).
+	held heldRows
 }
 
 // The one savepoint a batch's write runs in: writes never nest, so one name serves them all.
@@ -54,6 +56,10 @@ func (db *DB) Batch(ctx context.Context, fn func(ctx context.Context) error) err
 		_ = sqlTx.Rollback()
 		return err
 	}
+	if err := b.flush(ctx); err != nil {
+		_ = sqlTx.Rollback()
+		return err
+	}
 	if b.seqLoaded {
 		if _, err := sqlTx.ExecContext(ctx, qStoreSeq, b.seq); err != nil {
 			_ = sqlTx.Rollback()
@@ -68,10 +74,12 @@ func (b *batch) write(ctx context.Context, fn func(t *tx) error) error {
 	if err := b.exec(ctx, qSavepoint); err != nil {
 		return err
 	}
+	m := b.held.mark()
 	if err := fn(&tx{db: b.db, ctx: ctx, sql: b.sql}); err != nil {
 		if rerr := b.exec(ctx, qRollbackTo); rerr != nil {
 			return rerr
 		}
+		b.held.rollback(m)
 		_ = b.exec(ctx, qRelease)
 		return err
 	}

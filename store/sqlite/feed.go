@@ -36,8 +36,13 @@ func nextSeq(t *tx) (int64, error) {
 	return seq, err
 }
 
-// recordChange makes seq the entity's latest entry in the change feed.
+// recordChange makes seq the entity's latest entry in the change feed; inside a batch, at
+// commit.
 func recordChange(t *tx, entity, id string, seq int64, deleted bool) error {
+	if b := batchOf(t.ctx); b != nil {
+		b.recordChange(entity, id, seq, deleted)
+		return nil
+	}
 	_, err := t.exec(qChange, seq, entity, id, boolInt(deleted))
 	return err
 }
@@ -109,7 +114,14 @@ func (db *DB) writeEntity(ctx context.Context, w entityWrite) error {
 		version = 1
 	}
 	var seq int64
-	err := db.write(ctx, func(t *tx) error {
+	// Without rows hanging off it the write is one statement (the feed entry is held by a
+	// batch, its position counted in memory), which SQLite undoes alone if it fails: no
+	// savepoint needed.
+	write := db.write
+	if w.rows == nil {
+		write = db.writeOne
+	}
+	err := write(ctx, func(t *tx) error {
 		s, err := nextSeq(t)
 		if err != nil {
 			return err

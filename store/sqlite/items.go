@@ -85,19 +85,22 @@ func (db *DB) UpdateItem(ctx context.Context, it *domain.Item, expectVersion int
 
 // itemWrite is the write of it as a new row (create) or over version expect.
 func itemWrite(it *domain.Item, create bool, expect int64) entityWrite {
-	return entityWrite{
+	w := entityWrite{
 		entity: domain.EntityItem, table: "items", id: it.ID, meta: &it.Meta, create: create, expect: expect,
 		args:   func(version, seq int64) ([]any, error) { return itemArgs(it, version, seq) },
 		insert: qInsertItem, update: qUpdateItem,
-		rows: func(t *tx, created bool) error {
+	}
+	if !create || len(it.Tags) > 0 { // a new item without tags has no tag rows to write
+		w.rows = func(t *tx, created bool) error {
 			if !created {
 				if _, err := t.exec(qDeleteItemTags, it.ID); err != nil {
 					return err
 				}
 			}
 			return insertItemTags(t, it)
-		},
+		}
 	}
+	return w
 }
 
 // GetItem returns the item with id, tombstone or not.

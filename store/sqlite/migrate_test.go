@@ -37,6 +37,8 @@ func TestMigrateFromFirstSchema(t *testing.T) {
 		`UPDATE seq SET value = 41`,
 		`INSERT INTO locations (id, name, kind, search, version, seq, created_at, updated_at) VALUES ('loc-1', 'Depot', 'site', 'depot', 1, 41, 0, 0)`,
 		`INSERT INTO changes (seq, entity, id) VALUES (41, 'location', 'loc-1')`,
+		`INSERT INTO ops (op_id, device_id, user_id, type, entity_id, hlc, payload, status, error, received_at)
+			VALUES ('op-0', 'phone-1', 'u-1', 'location.create', 'loc-1', '1000-0', '{}', 'applied', '', 0)`,
 	} {
 		if _, err := raw.ExecContext(ctx, q); err != nil {
 			t.Fatalf("%s: %v", q, err)
@@ -73,6 +75,11 @@ func TestMigrateFromFirstSchema(t *testing.T) {
 	}
 	if l, err := db.GetLocation(ctx, "loc-1"); err != nil || l.Name != "Depot" {
 		t.Errorf("GetLocation(loc-1) after migrating = %+v, %v, want Depot", l, err)
+	}
+	// The op log moved to a table of its own key (0008): the op recorded before is still known.
+	if prev, err := db.BeginOp(ctx, &domain.OpRecord{OpID: "op-0", DeviceID: "phone-1", Type: "location.create", EntityID: "loc-1"}); err != nil ||
+		prev == nil || prev.Status != domain.OpApplied || prev.DeviceID != "phone-1" {
+		t.Errorf("BeginOp(op-0) after migrating = %+v, %v; want the applied record of phone-1", prev, err)
 	}
 	key := domain.StockKey{ProductID: "p-1", LocationID: "loc-1"}
 	if ok, err := db.RecordStockMove(ctx, &domain.StockMove{ID: "op-1", ProductID: key.ProductID, LocationID: key.LocationID,

@@ -125,6 +125,13 @@ type Batcher interface {
 	Batch(ctx context.Context, fn func(ctx context.Context) error) error
 }
 
+// OpPreloader is a store that can look up many op-log records in one query (store/sqlite): a
+// push asks for all its op ids before applying them, inside its transaction, instead of one
+// query per op.
+type OpPreloader interface {
+	PreloadOps(ctx context.Context, opIDs []string) error
+}
+
 // atomically runs fn in one store transaction where the store offers them, so that an op's
 // log entry and its effects commit together, and a device's whole push with one commit.
 // Elsewhere (MongoDB) fn runs as it is: each effect is idempotent and the op log finishes a

@@ -44,6 +44,15 @@ func (e *Engine) Sync(ctx context.Context, actor domain.Actor, req *wire.Request
 				return err
 			}
 		}
+		if p, ok := e.st.(OpPreloader); ok && len(req.Ops) > 1 {
+			ids := make([]string, len(req.Ops))
+			for i, op := range req.Ops {
+				ids[i] = op.OpID
+			}
+			if err := p.PreloadOps(ctx, ids); err != nil {
+				return err
+			}
+		}
 		for _, op := range req.Ops {
 			res, err := e.apply(ctx, actor, op, 0, false)
 			if err != nil {
