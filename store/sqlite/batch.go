@@ -66,7 +66,11 @@ func (db *DB) Batch(ctx context.Context, fn func(ctx context.Context) error) err
 			return err
 		}
 	}
-	return sqlTx.Commit()
+	if err := sqlTx.Commit(); err != nil {
+		return err
+	}
+	db.committed()
+	return nil
 }
 
 // write runs fn as a savepoint of the batch.

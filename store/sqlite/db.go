@@ -3,7 +3,8 @@
 //
 // Writes go through a pool of one connection whose transactions begin IMMEDIATE, so writers
 // queue in the process instead of failing with SQLITE_BUSY; reads use a pool of read-only
-// connections that see the last committed state. Every write of an entity stores the entity,
+// connections that see the last committed state; a third connection checkpoints the WAL in
+// the background (checkpoint.go). Every write of an entity stores the entity,
 // its change-feed entry and the next change sequence in one transaction.
 package sqlite
 
@@ -39,6 +40,8 @@ type DB struct {
 	w    *sql.DB // one connection; transactions begin IMMEDIATE
 	r    *sql.DB // read-only connections
 	lock *os.File
+
+	ckpt *checkpointer // moves the WAL into the database file off the write path
 
 	wstmts map[string]*sql.Stmt // writeQueries, prepared at Open; read-only afterwards
 	mu     sync.RWMutex
@@ -79,6 +82,7 @@ func Open(ctx context.Context, dir string) (_ *DB, err error) {
 
 	wq := cloneValues(common)
 	wq.Add("_pragma", "journal_mode(WAL)")
+	wq.Add("_pragma", fmt.Sprintf("wal_autocheckpoint(%d)", autoCheckpointPages))
 	wq.Set("_txlock", "immediate")
 	if db.w, err = sql.Open("sqlite", dsn(path, wq)); err != nil {
 		return nil, err
@@ -94,6 +98,9 @@ func Open(ctx context.Context, dir string) (_ *DB, err error) {
 		return nil, err
 	}
 	if err := db.prepareWrites(ctx); err != nil {
+		return nil, err
+	}
+	if db.ckpt, err = startCheckpointer(path, common); err != nil {
 		return nil, err
 	}
 
@@ -137,6 +144,9 @@ func (db *DB) Close() error {
 		}
 		db.rstmts = nil
 		db.mu.Unlock()
+		if db.ckpt != nil {
+			errs = append(errs, db.ckpt.close())
+		}
 		for _, s := range db.wstmts {
 			errs = append(errs, s.Close())
 		}
@@ -251,7 +261,18 @@ func (db *DB) write(ctx context.Context, fn func(t *tx) error) error {
 		_ = sqlTx.Rollback()
 		return err
 	}
-	return sqlTx.Commit()
+	if err := sqlTx.Commit(); err != nil {
+		return err
+	}
+	db.committed()
+	return nil
+}
+
+// committed tells the background checkpointer that a write transaction committed.
+func (db *DB) committed() {
+	if db.ckpt != nil {
+		db.ckpt.committed()
+	}
 }
 
 // writeOne is write for a fn that modifies the database with at most one statement. SQLite
