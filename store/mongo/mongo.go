@@ -45,6 +45,8 @@ type DB struct {
 	// The ledger: append-only records keyed by the id of the op that made them, and the
 	// stock levels folded from the moves.
 	events, moves, levels, conflicts, devices *mongodrv.Collection
+	// tagClaims is the sync engine's add-wins state of tag bindings (tag_claims.go).
+	tagClaims *mongodrv.Collection
 }
 
 // Option configures Open.
@@ -89,6 +91,7 @@ func Open(ctx context.Context, uri, database string, opts ...Option) (_ *DB, err
 	db.refreshTokens, db.apiTokens, db.readers = c("refresh_tokens"), c("api_tokens"), c("readers")
 	db.events, db.moves, db.levels = c("custody_events"), c("stock_moves"), c("stock_levels")
 	db.conflicts, db.devices = c("conflicts"), c("devices")
+	db.tagClaims = c("tag_claims")
 
 	if err := db.Ping(ctx); err != nil {
 		_ = client.Disconnect(context.WithoutCancel(ctx))
@@ -130,6 +133,7 @@ func (db *DB) createIndexes(ctx context.Context) error {
 		{db.moves, []mongodrv.IndexModel{idx("product_id", "location_id", "count", "wall", "ctr", "_id")}},
 		{db.levels, []mongodrv.IndexModel{idx("product_id", "location_id"), idx("location_id", "product_id")}},
 		{db.conflicts, []mongodrv.IndexModel{idx("created_at", "_id"), idx("resolved", "created_at", "_id")}},
+		{db.tagClaims, []mongodrv.IndexModel{idx("kind", "value", "item_id"), idx("item_id")}},
 	}
 	for _, p := range plan {
 		if _, err := p.c.Indexes().CreateMany(ctx, p.models); err != nil {

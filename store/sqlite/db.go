@@ -310,4 +310,4 @@ func (db *DB) query(ctx context.Context, query string, args ...any) (*sql.Rows, 
 
 // writeQueries lists every statement that runs inside write transactions, prepared at Open.
 var writeQueries = slices.Concat(feedWrites, opWrites, locationWrites, productWrites, itemWrites, userWrites, authWrites,
-	custodyWrites, stockWrites, conflictWrites, deviceWrites)
+	custodyWrites, stockWrites, conflictWrites, deviceWrites, tagClaimWrites)

@@ -27,6 +27,12 @@ import (
 //     the next cursor, "" after the last page; a cursor the store did not make is EINVALID
 //     naming "cursor".
 type LedgerStore interface {
+	// MergeTagClaim joins a tag claim into the stored one (the union of adds, removed and
+	// befores), creating it; ListTagClaims and ListItemTagClaims read claims by tag and by item.
+	MergeTagClaim(ctx context.Context, c *domain.TagClaim) error
+	ListTagClaims(ctx context.Context, kind domain.TagKind, value string) ([]*domain.TagClaim, error)
+	ListItemTagClaims(ctx context.Context, itemID string) ([]*domain.TagClaim, error)
+
 	// AppendCustodyEvent stores ev unless an event with its ID exists; it reports whether it
 	// stored it.
 	AppendCustodyEvent(ctx context.Context, ev *domain.CustodyEvent) (bool, error)

@@ -35,6 +35,7 @@ func RunLedger(t *testing.T, open func(t *testing.T) LedgerTestStore, opts Optio
 	cases = append(cases, stockCases()...)
 	cases = append(cases, conflictCases()...)
 	cases = append(cases, deviceCases()...)
+	cases = append(cases, ledgerCase{name: "TagClaim/MergeIsUnion", run: testTagClaimMerge})
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			if tc.concurrent && opts.SkipConcurrent != "" {

@@ -28,6 +28,7 @@ const ServerDevice = "server"
 // log and the ledger.
 type Store interface {
 	Ledger
+	TagClaims
 
 	GetLocation(ctx context.Context, id string) (*domain.Location, error)
 	CreateLocation(ctx context.Context, l *domain.Location) error
@@ -74,6 +75,7 @@ type Options struct {
 type Engine struct {
 	st    Store
 	led   Ledger
+	tags  TagClaims
 	now   func() time.Time
 	clock *hlc.Clock
 	log   zerolog.Logger
@@ -85,7 +87,7 @@ func New(st Store, opts Options) *Engine {
 	if now == nil {
 		now = time.Now
 	}
-	return &Engine{st: st, led: st, now: now, clock: hlc.New(now), log: opts.Logger}
+	return &Engine{st: st, led: st, tags: st, now: now, clock: hlc.New(now), log: opts.Logger}
 }
 
 // Clock returns the server's hybrid logical clock.
@@ -264,6 +266,8 @@ var opPermissions = map[string]domain.Permission{
 	wire.OpItemLost:       domain.PermCustody,
 	wire.OpItemFound:      domain.PermCustody,
 	wire.OpItemRetire:     domain.PermWriteRegister,
+	wire.OpItemTagAdd:     domain.PermWriteRegister,
+	wire.OpItemTagRemove:  domain.PermWriteRegister,
 	wire.OpStockAdjust:    domain.PermStock,
 	wire.OpStockCount:     domain.PermStock,
 	wire.OpStockSetMin:    domain.PermWriteRegister,
@@ -307,6 +311,8 @@ func (e *Engine) dispatch(ctx context.Context, op wire.Op, w write) error {
 		}, false, w)
 	case wire.OpItemCheckout, wire.OpItemCheckin, wire.OpItemTransfer, wire.OpItemLost, wire.OpItemFound, wire.OpItemRetire:
 		return e.custody(ctx, op, w)
+	case wire.OpItemTagAdd, wire.OpItemTagRemove:
+		return e.tagOp(ctx, op, w)
 	case wire.OpStockAdjust, wire.OpStockCount, wire.OpStockSetMin:
 		return e.stock(ctx, op, w)
 	case wire.OpStockTransfer, wire.OpPurchaseOrderCreate, wire.OpPurchaseOrderClose, wire.OpReceiptPost,

@@ -20,6 +20,7 @@ type memStore struct {
 	// failFinish, when set, makes FinishOp fail: a crash between the effects and the op log.
 	failFinish bool
 	led        *memLedger
+	claims     map[string]*domain.TagClaim // "<kind>:<value>|<item>"
 }
 
 func newMemStore() *memStore {
@@ -236,4 +237,42 @@ func (m *memStore) GetItemByTag(ctx context.Context, kind domain.TagKind, value 
 		}
 	}
 	return nil, domain.Errorf(domain.ENOTFOUND, "no item with tag %s:%s", kind, value)
+}
+
+func (m *memStore) MergeTagClaim(_ context.Context, c *domain.TagClaim) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.claims == nil {
+		m.claims = map[string]*domain.TagClaim{}
+	}
+	key := string(c.Kind) + ":" + c.Value + "|" + c.ItemID
+	cur, ok := m.claims[key]
+	if !ok {
+		cur = &domain.TagClaim{Kind: c.Kind, Value: c.Value, ItemID: c.ItemID}
+		m.claims[key] = cur
+	}
+	cur.Join(c)
+	return nil
+}
+
+func (m *memStore) ListTagClaims(_ context.Context, kind domain.TagKind, value string) ([]*domain.TagClaim, error) {
+	return m.listClaims(func(c *domain.TagClaim) bool { return c.Kind == kind && c.Value == value }), nil
+}
+
+func (m *memStore) ListItemTagClaims(_ context.Context, itemID string) ([]*domain.TagClaim, error) {
+	return m.listClaims(func(c *domain.TagClaim) bool { return c.ItemID == itemID }), nil
+}
+
+func (m *memStore) listClaims(keep func(*domain.TagClaim) bool) []*domain.TagClaim {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var out []*domain.TagClaim
+	for _, c := range m.claims {
+		if keep(c) {
+			cp := &domain.TagClaim{Kind: c.Kind, Value: c.Value, ItemID: c.ItemID}
+			cp.Join(c)
+			out = append(out, cp)
+		}
+	}
+	return out
 }

@@ -7,6 +7,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"sync/atomic"
@@ -59,7 +60,16 @@ type genOp struct {
 	// stock: a delta, or a count when isCount.
 	delta, count int64
 	isCount      bool
+	// Tags: an item.tag.add (tagAdd), an item.tag.remove (tagRemove, naming observed adds or,
+	// when observed is nil, removing by clock), or a tags list in item.update (tagList, isList).
+	tagAdd, tagRemove *domain.Tag
+	observed          []string
+	tagList           []domain.Tag
+	isList            bool
 }
+
+// The tags the runs bind: two NFC UIDs, as normalized.
+var tagAlphabet = []domain.Tag{{Kind: domain.TagNFC, Value: "04A1B2C3D4E501"}, {Kind: domain.TagNFC, Value: "04A1B2C3D4E502"}}
 
 // Convergence runs the property: `runs` random scenarios, each delivered in several random
 // orders with duplicates and retries into a fresh store from open, must each end in the
@@ -110,7 +120,7 @@ func genScenario(rt *rapid.T) []genOp {
 			ts := hlc.Timestamp{Wall: wall, Counter: uint32(i)}
 			g := genOp{device: dev, ts: ts}
 			item := rapid.SampledFrom(items).Draw(rt, fmt.Sprintf("%s-item%d", dev, i))
-			kind := rapid.IntRange(0, 19).Draw(rt, fmt.Sprintf("%s-kind%d", dev, i))
+			kind := rapid.IntRange(0, 30).Draw(rt, fmt.Sprintf("%s-kind%d", dev, i))
 			var payload any
 			switch {
 			case kind < 3:
@@ -151,10 +161,38 @@ func genScenario(rt *rapid.T) []genOp {
 				g.delta = int64(rapid.IntRange(-5, 10).Filter(func(v int) bool { return v != 0 }).Draw(rt, fmt.Sprintf("%s-delta%d", dev, i)))
 				g.op.Type, g.op.EntityID = wire.OpStockAdjust, stockID
 				payload = map[string]any{"product_id": gloveID, "location_id": siteID, "delta": g.delta, "reason": "pick"}
-			default:
+			case kind < 20:
 				g.count, g.isCount = int64(rapid.IntRange(0, 20).Draw(rt, fmt.Sprintf("%s-count%d", dev, i))), true
 				g.op.Type, g.op.EntityID = wire.OpStockCount, stockID
 				payload = map[string]any{"product_id": gloveID, "location_id": siteID, "quantity": g.count}
+			case kind < 23:
+				t := rapid.SampledFrom(tagAlphabet).Draw(rt, fmt.Sprintf("%s-tag%d", dev, i))
+				g.op.Type, g.op.EntityID, g.tagAdd = wire.OpItemTagAdd, item, &t
+				payload = map[string]any{"kind": t.Kind, "value": t.Value}
+			case kind < 27:
+				t := rapid.SampledFrom(tagAlphabet).Draw(rt, fmt.Sprintf("%s-untag%d", dev, i))
+				g.op.Type, g.op.EntityID, g.tagRemove = wire.OpItemTagRemove, item, &t
+				p := map[string]any{"kind": t.Kind, "value": t.Value}
+				if rapid.Bool().Draw(rt, fmt.Sprintf("%s-observed%d", dev, i)) {
+					// What the device saw: its own earlier adds of this tag to this item.
+					g.observed = []string{}
+					for _, prev := range ops {
+						if prev.device == dev && prev.op.EntityID == item && prev.adds(t) {
+							g.observed = append(g.observed, prev.op.OpID)
+						}
+					}
+					p["observed"] = g.observed
+				}
+				payload = p
+			default:
+				g.op.Type, g.op.EntityID, g.isList = wire.OpItemUpdate, item, true
+				g.tagList = []domain.Tag{}
+				for n, t := range tagAlphabet {
+					if rapid.Bool().Draw(rt, fmt.Sprintf("%s-list%d-%d", dev, i, n)) {
+						g.tagList = append(g.tagList, t)
+					}
+				}
+				payload = map[string]any{"fields": map[string]any{"tags": g.tagList}}
 			}
 			g.op.OpID = uuid.Must(uuid.NewRandomFromReader(rapidReader{rt, fmt.Sprintf("%s-id%d", dev, i)})).String()
 			g.op.HLC = ts.String()
@@ -163,6 +201,11 @@ func genScenario(rt *rapid.T) []genOp {
 		}
 	}
 	return ops
+}
+
+// adds reports whether the op puts tag t on its item.
+func (g genOp) adds(t domain.Tag) bool {
+	return (g.tagAdd != nil && *g.tagAdd == t) || (g.isList && slices.Contains(g.tagList, t))
 }
 
 // rapidReader feeds uuid generation from rapid, so that op ids shrink and replay with a run.
@@ -240,6 +283,7 @@ type itemState struct {
 	Deleted                                 bool
 	Notes, Serial, Status, Holder, Location string
 	DueAt                                   string
+	Tags                                    string // the tags it shows, sorted, space-separated
 }
 
 type state struct {
@@ -268,7 +312,8 @@ func readState(ctx context.Context, st Store) (state, error) {
 		if err != nil {
 			return s, err
 		}
-		is := itemState{Deleted: it.Deleted, Notes: it.Notes, Serial: it.SerialNumber, Status: string(it.Status), Holder: it.HolderID, Location: it.LocationID}
+		is := itemState{Deleted: it.Deleted, Notes: it.Notes, Serial: it.SerialNumber, Status: string(it.Status), Holder: it.HolderID,
+			Location: it.LocationID, Tags: tagString(it.Tags)}
 		if it.DueAt != nil {
 			is.DueAt = it.DueAt.UTC().Format(time.RFC3339)
 		}
@@ -341,6 +386,7 @@ func fold(ops []genOp) state {
 		}
 		s.items[id] = is
 	}
+	foldTags(ops, s.items)
 	var moves []genOp
 	for _, g := range ops {
 		if g.op.Type == wire.OpStockAdjust || g.op.Type == wire.OpStockCount {
@@ -361,4 +407,110 @@ func fold(ops []genOp) state {
 		}
 	}
 	return s
+}
+
+func tagString(tags []domain.Tag) string {
+	out := make([]string, len(tags))
+	for i, t := range tags {
+		out[i] = string(t.Kind) + ":" + t.Value
+	}
+	sort.Strings(out)
+	return strings.Join(out, " ")
+}
+
+// clock orders ops as the engine's registers do: by HLC, then device.
+type clock struct {
+	ts  hlc.Timestamp
+	dev string
+}
+
+func (c clock) before(d clock) bool {
+	if x := c.ts.Compare(d.ts); x != 0 {
+		return x < 0
+	}
+	return c.dev < d.dev
+}
+
+// foldTags is the reference for tag bindings, written from the rules rather than the engine:
+// a dot per op that adds a tag to an item; a remove takes the dots it names, or every dot
+// before it; an item's tags list (its last-writer-wins "tags" register) takes every dot of that
+// item before the list; a deleted item holds nothing. Of the items with a live dot of a tag,
+// the one whose earliest live dot is oldest (then the lower item id) shows it.
+func foldTags(ops []genOp, items map[string]itemState) {
+	type dot struct {
+		op string
+		at clock
+	}
+	listClock := map[string]clock{} // item → its winning tags list
+	for _, g := range ops {
+		c := clock{g.ts, g.device}
+		if cur, ok := listClock[g.op.EntityID]; g.isList && (!ok || cur.before(c)) {
+			listClock[g.op.EntityID] = c
+		}
+	}
+	for _, t := range tagAlphabet {
+		holder, holderFirst := "", clock{}
+		for _, id := range sortedKeys(items) {
+			if items[id].Deleted {
+				continue
+			}
+			var dots []dot
+			removed := map[string]bool{}
+			var floor *clock
+			if lc, ok := listClock[id]; ok {
+				floor = &lc
+			}
+			for _, g := range ops {
+				if g.op.EntityID != id {
+					continue
+				}
+				c := clock{g.ts, g.device}
+				switch {
+				case g.adds(t):
+					dots = append(dots, dot{g.op.OpID, c})
+				case g.tagRemove != nil && *g.tagRemove == t && g.observed != nil:
+					for _, op := range g.observed {
+						removed[op] = true
+					}
+				case g.tagRemove != nil && *g.tagRemove == t:
+					if floor == nil || floor.before(c) {
+						floor = &c
+					}
+				}
+			}
+			var first *clock
+			for _, d := range dots {
+				if removed[d.op] || (floor != nil && d.at.before(*floor)) {
+					continue
+				}
+				if first == nil || d.at.before(*first) {
+					at := d.at
+					first = &at
+				}
+			}
+			if first != nil && (holder == "" || first.before(holderFirst)) {
+				holder, holderFirst = id, *first
+			}
+		}
+		if holder != "" {
+			is := items[holder]
+			is.Tags = strings.TrimSpace(is.Tags + " " + string(t.Kind) + ":" + t.Value)
+			items[holder] = is
+		}
+	}
+	for id, is := range items {
+		parts := strings.Fields(is.Tags)
+		sort.Strings(parts)
+		is.Tags = strings.Join(parts, " ")
+		items[id] = is
+	}
+}
+
+func sortedKeys(m map[string]itemState) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
 }

@@ -15,8 +15,10 @@ import (
 )
 
 // TagBoundTwice checks the rule for one tag bound to two items: a REST call is refused with a
-// conflict naming tags; offline ops from two phones both apply, the tag stays on the first
-// item, the second is saved without it, and a tag_bound_twice conflict is recorded.
+// conflict naming tags; offline ops from two phones both apply, the item bound first by clock
+// holds the tag — whichever op arrived first — the other is saved without it, and one
+// tag_bound_twice conflict is recorded; when the holder's binding is removed, the other
+// claimant gets the tag.
 func TagBoundTwice(t *testing.T, st Store) {
 	t.Helper()
 	ctx := context.Background()
@@ -34,6 +36,7 @@ func TagBoundTwice(t *testing.T, st Store) {
 		{wire.OpProductCreate, "tb-drill", map[string]any{"name": "Drill"}},
 		{wire.OpItemCreate, "tb-1", map[string]any{"product_id": "tb-drill"}},
 		{wire.OpItemCreate, "tb-2", map[string]any{"product_id": "tb-drill"}},
+		{wire.OpItemCreate, "tb-3", map[string]any{"product_id": "tb-drill"}},
 	} {
 		if err := submit(s.typ, s.id, s.payload); err != nil {
 			t.Fatal(err)
@@ -72,4 +75,54 @@ func TagBoundTwice(t *testing.T, st Store) {
 	if len(conflicts) != 1 || conflicts[0].Kind != domain.ConflictTagBoundTwice || conflicts[0].EntityID != "epc:"+epc {
 		t.Errorf("conflicts = %+v, want one tag_bound_twice for epc:%s", conflicts, epc)
 	}
+
+	// A REST add of the tag to tb-2 is refused while tb-1 holds it.
+	tag := map[string]string{"kind": "epc", "value": epc}
+	if err := submit(wire.OpItemTagAdd, "tb-2", tag); domain.ErrorCode(err) != domain.ECONFLICT {
+		t.Errorf("REST item.tag.add of a held tag = %v, want a conflict", err)
+	}
+	// A phone that bound the tag to tb-3 an hour ago, offline until now: bound first, it wins.
+	early, _ := json.Marshal(tag)
+	op = wire.Op{OpID: "0190a000-0000-7000-8000-0000000000b3", HLC: fmt.Sprintf("%d-0", time.Now().Add(-time.Hour).UnixMilli()),
+		Type: wire.OpItemTagAdd, EntityID: "tb-3", Payload: early}
+	if resp, err := eng.Sync(ctx, admin, &wire.Request{DeviceID: "tb-phone-2", Ops: []wire.Op{op}, Limit: 1}); err != nil || resp.Results[0].Status != domain.OpApplied {
+		t.Fatalf("the earlier offline add = %+v, %v; want applied", resp, err)
+	}
+	wantTags := func(when, id string, want ...string) {
+		t.Helper()
+		it, err := st.GetItem(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, tg := range it.Tags {
+			if tg.Kind == domain.TagEPC {
+				got = append(got, tg.Value)
+			}
+		}
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("%s: %s shows EPC tags %v, want %v", when, id, got, want)
+		}
+	}
+	wantTags("after the earlier add", "tb-3", epc)
+	wantTags("after the earlier add", "tb-1")
+	wantTags("after the earlier add", "tb-2")
+	if got, err := st.GetItemByTag(ctx, domain.TagEPC, epc); err != nil || got.ID != "tb-3" {
+		t.Errorf("GetItemByTag after the earlier add = %v, %v; want tb-3", got, err)
+	}
+	if conflicts, _, _ = st.ListConflicts(ctx, true, domain.Page{Limit: 10}); len(conflicts) != 2 {
+		t.Errorf("conflicts after a third item claimed the tag = %d, want 2 (tb-1/tb-2, then all three)", len(conflicts))
+	}
+	// Delivered again, the op changes nothing and records nothing more.
+	if resp, err := eng.Sync(ctx, admin, &wire.Request{DeviceID: "tb-phone-2", Ops: []wire.Op{op}, Limit: 1}); err != nil || resp.Results[0].Status != domain.OpDuplicate {
+		t.Errorf("the earlier add again = %+v, %v; want a duplicate", resp, err)
+	}
+	// Removing it from tb-3 (a REST call: every add before it) hands the tag to the next claimant
+	// by clock, tb-1.
+	if err := submit(wire.OpItemTagRemove, "tb-3", tag); err != nil {
+		t.Fatal(err)
+	}
+	wantTags("after removing it from tb-3", "tb-3")
+	wantTags("after removing it from tb-3", "tb-2")
+	wantTags("after removing it from tb-3", "tb-1", epc)
 }
