@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -480,4 +481,70 @@ func TestSDKE2EKilledBeforeSyncResumesOnce(t *testing.T) {
 		t.Errorf("server: %s held by %q, want %s", other.ID, it.HolderID, p.dev.UserID())
 	}
 	assertConverged(t, p, items)
+}
+
+// TestSDKE2ETagBoundTwiceOffline: two supervisors' phones, offline, stick the same new NFC tag
+// on two different tools. Whatever order they come back in, the tool tagged first keeps the tag,
+// the other shows it no more, every device agrees and the supervisors see one conflict.
+func TestSDKE2ETagBoundTwiceOffline(t *testing.T) {
+	s := startServer(t, nil, "--demo", "--data", t.TempDir())
+	admin := s.login(t, "admin@demo.custody.dev", demoPassword)
+	var avail struct{ Data []domain.Item }
+	getJSON(t, s, admin, "/v1/items?status=available&limit=2", &avail)
+	first, second := avail.Data[0], avail.Data[1]
+
+	sam := newPhone(t, s, "Sam", "sam.supervisor@demo.custody.dev")
+	priya := newPhone(t, s, "Priya", "priya.supervisor@demo.custody.dev")
+	sam.net.offline.Store(true)
+	priya.net.offline.Store(true)
+	const sticker = "04:9c:2e:11:7a:55:80" // as a phone's NFC stack spells it
+	v, err := sam.dev.BindTag(first.AssetTag, "nfc", sticker)
+	if err != nil {
+		t.Fatalf("Sam: BindTag = %v", err)
+	}
+	want := domain.Tag{Kind: domain.TagNFC, Value: "049C2E117A5580"}
+	if !slices.Contains(v.Tags, want) || v.Pending != 1 {
+		t.Errorf("Sam's view after BindTag = tags %v, pending %d; want %v shown at once, 1 pending", v.Tags, v.Pending, want)
+	}
+	time.Sleep(5 * time.Millisecond) // Priya's binding is the later one by the clock
+	if _, err := priya.dev.BindTag(second.ID, "NFC", sticker); err != nil {
+		t.Fatalf("Priya: BindTag = %v", err)
+	}
+
+	// Back online, the later binding first.
+	priya.net.offline.Store(false)
+	priya.sync(t)
+	if items := serverItems(t, s, admin); !slices.Contains(items[second.ID].Tags, want) {
+		t.Errorf("after Priya's sync alone the server shows %v on %s, want the sticker", items[second.ID].Tags, second.ID)
+	}
+	sam.net.offline.Store(false)
+	sam.sync(t)
+	priya.sync(t)
+
+	items := serverItems(t, s, admin)
+	if !slices.Contains(items[first.ID].Tags, want) || slices.Contains(items[second.ID].Tags, want) {
+		t.Errorf("server: %s tags %v, %s tags %v; want the sticker on %s only (tagged first)",
+			first.ID, items[first.ID].Tags, second.ID, items[second.ID].Tags, first.ID)
+	}
+	for _, p := range []*phone{sam, priya} {
+		assertConverged(t, p, items)
+		for _, id := range []string{first.ID, second.ID} {
+			if v, err := p.dev.Item(id); err != nil || slices.Contains(v.Tags, want) != (id == first.ID) {
+				t.Errorf("%s: %s shows tags %v, %v; want the sticker only on %s", p.name, id, v.Tags, err, first.ID)
+			}
+		}
+	}
+	found := 0
+	open, err := sam.dev.Conflicts(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, cf := range open {
+		if cf.Kind == domain.ConflictTagBoundTwice && cf.EntityID == "nfc:"+want.Value {
+			found++
+		}
+	}
+	if found != 1 {
+		t.Errorf("conflicts list %d tag_bound_twice for the sticker, want 1: %+v", found, open)
+	}
 }

@@ -37,6 +37,16 @@ func (s *SDK) ReportLost(toolCode, reason string) (string, error) {
 	return toJSON(s.d.ReportLost(toolCode, reason))
 }
 
+// BindTag binds a tag (kind epc, nfc or barcode) to a tool.
+func (s *SDK) BindTag(toolCode, kind, value string) (string, error) {
+	return toJSON(s.d.BindTag(toolCode, kind, value))
+}
+
+// UnbindTag removes a tag from a tool.
+func (s *SDK) UnbindTag(toolCode, kind, value string) (string, error) {
+	return toJSON(s.d.UnbindTag(toolCode, kind, value))
+}
+
 // ReportFound reports a lost tool found at a location.
 func (s *SDK) ReportFound(toolCode, locationID string) (string, error) {
 	return toJSON(s.d.ReportFound(toolCode, locationID))

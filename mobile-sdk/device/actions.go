@@ -67,6 +67,43 @@ func (d *Device) ReportFound(toolCode, locationID string) (v *ItemView, err erro
 	return d.itemOp(toolCode, wire.OpItemFound, wire.Found{LocationID: locationID}, &locationID)
 }
 
+// BindTag queues binding a tag — kind epc, nfc or barcode — to a tool, such as a new NFC sticker
+// tapped after the tool was scanned by its asset tag. Tags are an add-wins set on the server:
+// if another device bound the same tag to another tool meanwhile, the tool bound first by the
+// clock keeps it, the other loses it and a supervisor sees a tag_bound_twice conflict.
+func (d *Device) BindTag(toolCode, kind, value string) (v *ItemView, err error) {
+	defer domain.Wrap(&err, "Device.BindTag(%q)", toolCode)
+	t, err := tagOf(kind, value)
+	if err != nil {
+		return nil, err
+	}
+	return d.itemOp(toolCode, wire.OpItemTagAdd, wire.TagAdd{Kind: string(t.Kind), Value: t.Value}, nil)
+}
+
+// UnbindTag queues removing a tag from a tool: every binding of it made before now goes; one
+// another device makes later, or concurrently with a later clock, stays.
+func (d *Device) UnbindTag(toolCode, kind, value string) (v *ItemView, err error) {
+	defer domain.Wrap(&err, "Device.UnbindTag(%q)", toolCode)
+	t, err := tagOf(kind, value)
+	if err != nil {
+		return nil, err
+	}
+	return d.itemOp(toolCode, wire.OpItemTagRemove, wire.TagRemove{Kind: string(t.Kind), Value: t.Value}, nil)
+}
+
+// tagOf validates and normalizes a tag as the server will.
+func tagOf(kind, value string) (domain.Tag, error) {
+	k := domain.TagKind(strings.ToLower(strings.TrimSpace(kind)))
+	if !k.Valid() {
+		return domain.Tag{}, domain.FieldErrorf(domain.EINVALID, "kind", "must be epc, nfc or barcode")
+	}
+	v, err := domain.NormalizeTag(k, value)
+	if err != nil {
+		return domain.Tag{}, domain.FieldErrorf(domain.EINVALID, "value", "%s", domain.ErrorMessage(err))
+	}
+	return domain.Tag{Kind: k, Value: v}, nil
+}
+
 // itemOp resolves a tool code, checks the location when the op names one, queues the op and
 // returns the tool's new view.
 func (d *Device) itemOp(toolCode, opType string, payload any, locationID *string) (*ItemView, error) {

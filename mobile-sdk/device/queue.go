@@ -11,15 +11,17 @@ import (
 
 // opPermission is the permission each op type a device may queue needs, as the server checks.
 var opPermission = map[string]domain.Permission{
-	wire.OpItemCheckout: domain.PermCustody,
-	wire.OpItemCheckin:  domain.PermCustody,
-	wire.OpItemTransfer: domain.PermCustody,
-	wire.OpItemLost:     domain.PermCustody,
-	wire.OpItemFound:    domain.PermCustody,
-	wire.OpItemRetire:   domain.PermWriteRegister,
-	wire.OpItemUpdate:   domain.PermWriteRegister,
-	wire.OpStockAdjust:  domain.PermStock,
-	wire.OpStockCount:   domain.PermStock,
+	wire.OpItemCheckout:  domain.PermCustody,
+	wire.OpItemCheckin:   domain.PermCustody,
+	wire.OpItemTransfer:  domain.PermCustody,
+	wire.OpItemLost:      domain.PermCustody,
+	wire.OpItemFound:     domain.PermCustody,
+	wire.OpItemRetire:    domain.PermWriteRegister,
+	wire.OpItemUpdate:    domain.PermWriteRegister,
+	wire.OpItemTagAdd:    domain.PermWriteRegister,
+	wire.OpItemTagRemove: domain.PermWriteRegister,
+	wire.OpStockAdjust:   domain.PermStock,
+	wire.OpStockCount:    domain.PermStock,
 }
 
 // entityOf returns the entity kind an op changes.

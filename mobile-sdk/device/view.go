@@ -150,6 +150,16 @@ func applyItemOp(v *ItemView, op wire.Op, holderOf func(badge string) (string, b
 		}
 	case wire.OpItemRetire:
 		v.Status, v.HolderID, v.PendingBadge, v.DueAt = domain.StatusRetired, "", "", nil
+	case wire.OpItemTagAdd, wire.OpItemTagRemove:
+		var p wire.TagAdd // the remove's kind and value decode alike
+		if json.Unmarshal(op.Payload, &p) != nil {
+			return
+		}
+		t := domain.Tag{Kind: domain.TagKind(p.Kind), Value: p.Value}
+		v.Tags = slices.DeleteFunc(slices.Clone(v.Tags), func(x domain.Tag) bool { return x == t })
+		if op.Type == wire.OpItemTagAdd {
+			v.Tags = append(v.Tags, t)
+		}
 	case wire.OpItemUpdate:
 		var p wire.ItemUpdate
 		if json.Unmarshal(op.Payload, &p) != nil {
