@@ -2,8 +2,10 @@ package api
 
 import (
 	"context"
+	"io"
 	"net/http"
 
+	jsonv2 "github.com/go-json-experiment/json"
 	"github.com/labstack/echo/v5"
 
 	"github.com/custodyhq/custody/domain"
@@ -59,7 +61,7 @@ func ownReader(next echo.HandlerFunc) echo.HandlerFunc {
 // applied; a sweep posted again answers its stored result.
 func postSweep(in Ingester) echo.HandlerFunc {
 	return func(c *echo.Context) error {
-		body, err := readBody(c)
+		body, err := readReaderBody(c)
 		if err != nil {
 			return err
 		}
@@ -71,7 +73,13 @@ func postSweep(in Ingester) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		return c.JSON(http.StatusOK, res)
+		// A cabinet's result lists up to thousands of ids: encoded with json/v2, which does it in
+		// a fraction of encoding/json's time (the same JSON: plain ASCII ids, no nil lists).
+		out, err := jsonv2.Marshal(res)
+		if err != nil {
+			return err
+		}
+		return c.JSONBlob(http.StatusOK, out)
 	}
 }
 
@@ -80,7 +88,7 @@ func postSweep(in Ingester) echo.HandlerFunc {
 // declares nothing missing.
 func postReaderEvents(in Ingester) echo.HandlerFunc {
 	return func(c *echo.Context) error {
-		body, err := readBody(c)
+		body, err := readReaderBody(c)
 		if err != nil {
 			return err
 		}
@@ -90,6 +98,21 @@ func postReaderEvents(in Ingester) echo.HandlerFunc {
 		}
 		return c.JSON(http.StatusOK, res)
 	}
+}
+
+// readReaderBody reads a reader's payload — often hundreds of kilobytes — into one buffer of
+// the size its Content-Length announces, instead of growing one as it goes.
+func readReaderBody(c *echo.Context) ([]byte, error) {
+	r := c.Request()
+	n := r.ContentLength
+	if r.Body == nil || n <= 0 || n > readerBodyLimit { // unknown length: limitBody still caps it
+		return readBody(c)
+	}
+	body := make([]byte, n)
+	if _, err := io.ReadFull(r.Body, body); err != nil {
+		return nil, err
+	}
+	return body, nil
 }
 
 // noIngest answers for a store that keeps no sweeps.

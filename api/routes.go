@@ -87,6 +87,11 @@ func (s *Server) routes(e *echo.Echo) {
 	e.POST("/v1/readers", createReader(st, st, ch, now), auth, can(domain.PermManageReaders))
 	e.GET("/v1/readers", listReaders(st), auth, can(domain.PermManageReaders))
 	e.GET("/v1/readers/:id", getReader(st), auth, can(domain.PermManageReaders))
+	if up, ok := st.(ReaderUpdater); ok {
+		e.PATCH("/v1/readers/:id", patchReader(st, up, st, ch), auth, can(domain.PermManageReaders))
+	} else {
+		e.PATCH("/v1/readers/:id", noReaderUpdates, auth, can(domain.PermManageReaders))
+	}
 	s.readerIngestRoutes(e) // sweeps and tag events by reader keys; POST /v1/resolve
 	s.receivingRoutes(e)    // stock transfers, purchase orders, receipts, pick lists (receiving.go)
 	s.maintenanceRoutes(e)  // maintenance and calibration, finance, reports, audit (maintenance.go)

@@ -2,6 +2,7 @@ package api
 
 import (
 	"bytes"
+	"encoding/json"
 	"net/http"
 	"strings"
 	"testing"
@@ -150,7 +151,57 @@ func (e *specEnv) specReaders(t *testing.T) {
 			body: map[string]any{"name": "x"}, want: http.StatusUnprocessableEntity, specRejects: true, wantField: "location_id"},
 		{name: "create malformed", method: "POST", path: "/v1/readers", token: admin,
 			body: `{"name": "x",}`, want: http.StatusBadRequest, specRejects: true},
+		{name: "create with an RSSI floor", method: "POST", path: "/v1/readers", token: admin,
+			body: map[string]any{"name": "Cabinet R2", "location_id": cab["id"], "rssi_floor": -72.5}, want: http.StatusCreated},
+		{name: "create with an RSSI floor out of range", method: "POST", path: "/v1/readers", token: admin,
+			body: map[string]any{"name": "x", "location_id": cab["id"], "rssi_floor": -250}, want: http.StatusUnprocessableEntity, specRejects: true, wantField: "rssi_floor"},
 	})
+	e.specReaderUpdates(t, id, key)
+}
+
+// specReaderUpdates checks PATCH /v1/readers/{id}: each field, If-Match, and refusals.
+func (e *specEnv) specReaderUpdates(t *testing.T, id, key string) {
+	admin := e.tokens[domain.RoleAdmin]
+	path := "/v1/readers/" + id
+	shelf := e.mustJSON(t, specCall{name: "another cabinet", method: "POST", path: "/v1/locations", token: admin,
+		body: map[string]any{"name": "Cabinet R (moved)", "kind": "cabinet"}, want: http.StatusCreated})
+	r := e.do(t, specCall{name: "move it and set a floor", method: "PATCH", path: path, token: admin, header: map[string]string{"If-Match": `"1"`},
+		body: map[string]any{"name": "Cabinet R reader (moved)", "location_id": shelf["id"], "rssi_floor": -60}, want: http.StatusOK})
+	var got domain.Reader
+	if err := json.Unmarshal(r.body, &got); err != nil || got.Name != "Cabinet R reader (moved)" || got.LocationID != shelf["id"] ||
+		got.RSSIFloor != -60 || got.Version != 2 || r.header.Get("ETag") != `"2"` {
+		t.Errorf("PATCH %s = %s (ETag %s), %v; want the new name, location and floor at version 2", path, r.body, r.header.Get("ETag"), err)
+	}
+	e.run(t, []specCall{
+		{name: "a stale If-Match", method: "PATCH", path: path, token: admin, header: map[string]string{"If-Match": `"1"`},
+			body: map[string]any{"rssi_floor": -65}, want: http.StatusPreconditionFailed},
+		{name: "a floor out of range", method: "PATCH", path: path, token: admin,
+			body: map[string]any{"rssi_floor": 51}, want: http.StatusUnprocessableEntity, specRejects: true, wantField: "rssi_floor"},
+		{name: "a floor of 0 dBm", method: "PATCH", path: path, token: admin,
+			body: map[string]any{"rssi_floor": 0}, want: http.StatusUnprocessableEntity, wantField: "rssi_floor"},
+		{name: "an unknown location", method: "PATCH", path: path, token: admin,
+			body: map[string]any{"location_id": "no-such-location"}, want: http.StatusUnprocessableEntity, wantField: "location_id"},
+		{name: "clearing the name", method: "PATCH", path: path, token: admin,
+			body: map[string]any{"name": ""}, want: http.StatusUnprocessableEntity, specRejects: true, wantField: "name"},
+		{name: "an unknown field", method: "PATCH", path: path, token: admin,
+			body: map[string]any{"api_key": "rdr_x.y"}, want: http.StatusBadRequest, specRejects: true},
+		{name: "an unknown reader", method: "PATCH", path: "/v1/readers/no-such-reader", token: admin,
+			body: map[string]any{"disabled": true}, want: http.StatusNotFound},
+		{name: "as supervisor", method: "PATCH", path: path, token: e.tokens[domain.RoleSupervisor],
+			body: map[string]any{"disabled": true}, want: http.StatusForbidden},
+		{name: "with the reader's own key", method: "PATCH", path: path, token: key,
+			body: map[string]any{"rssi_floor": -90}, want: http.StatusForbidden},
+		{name: "remove the floor", method: "PATCH", path: path, token: admin, header: map[string]string{"If-Match": `"2"`},
+			body: map[string]any{"rssi_floor": nil}, want: http.StatusOK},
+		{name: "disable it", method: "PATCH", path: path, token: admin, body: map[string]any{"disabled": true}, want: http.StatusOK},
+		{name: "its key stops working", method: "POST", path: path + "/sweeps", token: key,
+			body: map[string]any{"sweep_id": "after-disable", "started_at": "2024-05-01T10:15:30Z", "reads": []any{}}, want: http.StatusUnauthorized},
+		{name: "nothing to change", method: "PATCH", path: path, token: admin, body: map[string]any{"disabled": true}, want: http.StatusOK},
+	})
+	after := e.mustJSON(t, specCall{name: "get it", method: "GET", path: path, token: admin, want: http.StatusOK})
+	if _, floor := after["rssi_floor"]; floor || after["disabled"] != true || after["version"] != float64(4) {
+		t.Errorf("GET %s = %v, want no floor, disabled, version 4", path, after)
+	}
 }
 
 // TestOpenAPILoginRateLimit checks the 429 that locks out repeated failed logins.

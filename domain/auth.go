@@ -41,4 +41,6 @@ type Reader struct {
 	RSSIFloor  float64   `json:"rssi_floor,omitempty"`
 	CreatedAt  time.Time `json:"created_at"`
 	Disabled   bool      `json:"disabled,omitempty"`
+	// Version counts the reader's writes, from 1 at creation: the ETag an update is based on.
+	Version int64 `json:"version"`
 }

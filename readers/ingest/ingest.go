@@ -36,21 +36,30 @@ const MaxBody = 8 << 20
 // checked out to, and the sweeps and sightings it keeps.
 type Store interface {
 	GetReader(ctx context.Context, id string) (*domain.Reader, error)
+	GetItem(ctx context.Context, id string) (*domain.Item, error)
 	ListItems(ctx context.Context, f domain.ItemFilter) ([]*domain.Item, string, error)
 	GetItemByTag(ctx context.Context, kind domain.TagKind, value string) (*domain.Item, error)
 	GetUserByBadge(ctx context.Context, uid string) (*domain.User, error)
 
+	// CreateSweep stores a sweep unless the reader has one of its id, and returns the stored one.
 	CreateSweep(ctx context.Context, s *domain.Sweep, sightings []domain.Sighting) (*domain.Sweep, bool, error)
-	GetSweep(ctx context.Context, readerID, sweepID string) (*domain.Sweep, error)
 	MarkSweepApplied(ctx context.Context, readerID, sweepID string) error
 	ListSightings(ctx context.Context, epcs []string, from, to time.Time, exceptLocation string) ([]domain.Sighting, error)
 }
 
 // SweepLister is an optional fast path a Store may offer: the items at a location that carry
 // an EPC tag, each with only what a sweep judges by — id, location, status, holder and its EPC
-// tags. Without it the service lists the location's items in full, page by page.
+// tags. Without it the service lists the location's items in full, page by page. With a
+// ChangeFeed as well, a location is listed once and then kept up to date from the feed.
 type SweepLister interface {
 	ListItemsForSweep(ctx context.Context, locationID string) ([]*domain.Item, error)
+}
+
+// SightingsProbe is an optional fast path a Store may offer: whether any reader at another
+// location than exceptLocation may have read anything from `from` to `to`. When none did — the
+// usual case — a sweep skips gathering its EPCs for ListSightings.
+type SightingsProbe interface {
+	SightingsElsewhere(ctx context.Context, from, to time.Time, exceptLocation string) (bool, error)
 }
 
 // Submitter applies one op: the sync engine. A nil error means applied (or applied before);
@@ -71,10 +80,15 @@ type Options struct {
 	// engine (again when a repeat finishes an interrupted one): notifications publish
 	// sweep.completed and alert on unknown tags from it. Its error is logged, not returned.
 	Applied func(ctx context.Context, sw *domain.Sweep) error
+	// CachedCabinets is how many locations' contents are kept between sweeps when the store
+	// offers a ChangeFeed: DefaultCachedCabinets when zero, none when negative.
+	CachedCabinets int
 }
 
-// Service takes reader payloads in. It keeps no state of its own: any number of them may serve
-// one store.
+// Service takes reader payloads in. It keeps no state of its own that could go stale: with a
+// store that offers a ChangeFeed it keeps the contents of recently swept cabinets, but only as
+// a read cache that every sweep first brings up to date from the store's change feed. So any
+// number of services may serve one store, and each sees the others' changes.
 type Service struct {
 	st     Store
 	eng    Submitter
@@ -82,6 +96,7 @@ type Service struct {
 	log    zerolog.Logger
 	window time.Duration
 	onDone func(ctx context.Context, sw *domain.Sweep) error
+	cache  *cabinetCache // nil: list every cabinet on every sweep
 }
 
 // New returns a service reading and writing st, applying custody changes through eng.
@@ -92,7 +107,14 @@ func New(st Store, eng Submitter, opts Options) *Service {
 	if opts.Window <= 0 {
 		opts.Window = DefaultWindow
 	}
-	return &Service{st: st, eng: eng, now: opts.Now, log: opts.Logger, window: opts.Window, onDone: opts.Applied}
+	if opts.CachedCabinets == 0 {
+		opts.CachedCabinets = DefaultCachedCabinets
+	}
+	s := &Service{st: st, eng: eng, now: opts.Now, log: opts.Logger, window: opts.Window, onDone: opts.Applied}
+	if opts.CachedCabinets > 0 {
+		s.cache = newCabinetCache(opts.CachedCabinets)
+	}
+	return s
 }
 
 // EventsResult answers POST /v1/readers/{id}/events: how many tags were taken in (after

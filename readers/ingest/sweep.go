@@ -106,8 +106,8 @@ func earliest(reads []payload.Read) time.Time {
 	return t
 }
 
-// take takes one sweep in: the stored record when the reader sent it before, else a new one,
-// decided, stored and applied.
+// take takes one sweep in: decided, stored and applied — or, when the reader sent it before,
+// the stored record, finished applying if an earlier attempt was interrupted.
 func (s *Service) take(ctx context.Context, readerID string, in input) (*domain.Sweep, error) {
 	start := s.now()
 	reader, err := s.reader(ctx, readerID)
@@ -120,17 +120,9 @@ func (s *Service) take(ctx context.Context, readerID string, in input) (*domain.
 	if ahead := in.startedAt.Sub(start); ahead > engine.MaxClockSkew {
 		return nil, domain.FieldErrorf(domain.EINVALID, "started_at", "is %s ahead of server time; check the reader's clock", ahead.Round(time.Second))
 	}
-	if prev, err := s.st.GetSweep(ctx, reader.ID, in.id); err == nil {
-		if !prev.Applied {
-			if err := s.apply(ctx, prev); err != nil {
-				return nil, err
-			}
-		}
-		return prev, nil
-	} else if domain.ErrorCode(err) != domain.ENOTFOUND {
-		return nil, err
-	}
-
+	// A sweep the reader sent before is not looked up first: CreateSweep finds it, stores
+	// nothing and returns it, in the one key search the insert makes anyway. Deciding a repeat
+	// again costs a little; looking every new sweep up twice would cost more.
 	sw, sightings, err := s.decide(ctx, reader, in)
 	if err != nil {
 		return nil, err
@@ -187,14 +179,16 @@ func (s *Service) decide(ctx context.Context, reader *domain.Reader, in input) (
 	if err != nil {
 		return nil, nil, err
 	}
-	kept := reads[:0:0]
-	for _, r := range reads {
-		if !claimed[r.EPC] {
-			kept = append(kept, r)
+	kept := reads
+	if len(claimed) > 0 {
+		kept = make([]payload.Read, 0, len(reads))
+		for _, r := range reads {
+			if !claimed[r.EPC] {
+				kept = append(kept, r)
+			}
 		}
 	}
-	res := sweep.Diff(sweep.Input{
-		Expected: cab.expected(claimed),
+	res := cab.expectation(claimed).Diff(sweep.Input{
 		Reads:    kept,
 		Complete: in.complete,
 		Resolve:  func(epc string) (string, bool) { return cab.resolve(ctx, s.st, epc) },
@@ -214,13 +208,13 @@ func (s *Service) decide(ctx context.Context, reader *domain.Reader, in input) (
 	}
 	if sw.Holder != "" {
 		for _, id := range res.Missing {
-			if it := cab.items[id]; it != nil && it.Status == domain.StatusAvailable {
+			if it := cab.item(id); it != nil && it.Status == domain.StatusAvailable {
 				sw.Checkouts = append(sw.Checkouts, id)
 			}
 		}
 	}
 	for _, id := range res.Unexpected {
-		if it := cab.items[id]; it != nil && it.Status != domain.StatusRetired {
+		if it := cab.item(id); it != nil && it.Status != domain.StatusRetired {
 			sw.Checkins = append(sw.Checkins, id)
 		}
 	}
@@ -252,12 +246,8 @@ func (s *Service) badgeOwner(ctx context.Context, uid string) (string, error) {
 // at all, those another location read within the window of this sweep: they are not missing,
 // they are next door.
 func (s *Service) claimedElsewhere(ctx context.Context, reader *domain.Reader, in input, reads []payload.Read, cab *cabinet) (map[string]bool, error) {
-	byEPC := make(map[string]payload.Read, len(reads))
-	epcs := make([]string, 0, len(reads)+len(cab.byEPC))
 	first, last := in.startedAt, in.startedAt
 	for _, r := range reads {
-		byEPC[r.EPC] = r
-		epcs = append(epcs, r.EPC)
 		if r.FirstSeen.Before(first) {
 			first = r.FirstSeen
 		}
@@ -265,15 +255,27 @@ func (s *Service) claimedElsewhere(ctx context.Context, reader *domain.Reader, i
 			last = r.FirstSeen
 		}
 	}
-	for epc, it := range cab.byEPC {
-		if _, read := byEPC[epc]; !read && it != nil && inside(it) {
+	from, to := first.Add(-s.window), last.Add(s.window)
+	if probe, ok := s.st.(SightingsProbe); ok {
+		if elsewhere, err := probe.SightingsElsewhere(ctx, from, to, reader.LocationID); err != nil || !elsewhere {
+			return nil, err
+		}
+	}
+	byEPC := make(map[string]int, len(reads)) // index into reads
+	epcs := make([]string, 0, len(reads)+len(cab.home.byEPC))
+	for i, r := range reads {
+		byEPC[r.EPC] = i
+		epcs = append(epcs, r.EPC)
+	}
+	for epc, it := range cab.home.byEPC {
+		if _, read := byEPC[epc]; !read && inside(it) {
 			epcs = append(epcs, epc)
 		}
 	}
 	if len(epcs) == 0 {
 		return nil, nil
 	}
-	seen, err := s.st.ListSightings(ctx, epcs, first.Add(-s.window), last.Add(s.window), reader.LocationID)
+	seen, err := s.st.ListSightings(ctx, epcs, from, to, reader.LocationID)
 	if err != nil {
 		return nil, err
 	}
@@ -282,9 +284,10 @@ func (s *Service) claimedElsewhere(ctx context.Context, reader *domain.Reader, i
 		if g.ReaderID == reader.ID || g.LocationID == reader.LocationID {
 			continue
 		}
-		r, read := byEPC[g.EPC]
-		if read && (math.Abs(float64(g.SeenAt.Sub(r.FirstSeen))) > float64(s.window) || g.RSSI <= r.RSSI) {
-			continue
+		if i, read := byEPC[g.EPC]; read {
+			if r := reads[i]; math.Abs(float64(g.SeenAt.Sub(r.FirstSeen))) > float64(s.window) || g.RSSI <= r.RSSI {
+				continue
+			}
 		}
 		if claimed == nil {
 			claimed = map[string]bool{}

@@ -1,7 +1,6 @@
 package payload
 
 import (
-	"encoding/json"
 	"fmt"
 	"time"
 	"unicode"
@@ -33,26 +32,14 @@ const (
 	maxFieldErrors = 20
 )
 
-type batchJSON struct {
-	SweepID   *string            `json:"sweep_id"`
-	StartedAt *string            `json:"started_at"`
-	Completed bool               `json:"completed"`
-	Overflow  bool               `json:"overflow"`
-	DoorBadge *string            `json:"door_badge"`
-	Reads     *[]json.RawMessage `json:"reads"`
-}
-
-type batchReadJSON struct {
-	EPC       *string  `json:"epc"`
-	Antenna   *int     `json:"antenna"`
-	RSSI      *float64 `json:"rssi"`
-	Count     *int     `json:"count"`
-	FirstSeen *string  `json:"first_seen"`
-}
-
-// ParseBatch decodes and validates a sweep batch. Bad JSON is an EMALFORMED *domain.Error;
-// well-formed JSON with bad content is EINVALID and lists every bad field (up to 20), such as
-// "reads[3].epc". A read without first_seen gets the sweep's started_at; without count, 1.
+// ParseBatch decodes and validates a sweep batch. Bad JSON is an EMALFORMED *domain.Error
+// that says where (line and column); well-formed JSON with bad content is EINVALID and lists
+// every bad field (up to 20), such as "reads[3].epc". A read without first_seen gets the
+// sweep's started_at; without count, 1. Member names match case-insensitively, as they did
+// with encoding/json, and unknown ones are ignored; a known name given twice (in any case) and
+// text that is not UTF-8 are malformed.
+//
+// The body is decoded in one pass (batchDecoder), without building a tree of it first.
 func ParseBatch(body []byte) (Batch, error) {
 	if c := firstByte(body); c != '{' {
 		if c == 0 {
@@ -60,101 +47,58 @@ func ParseBatch(body []byte) (Batch, error) {
 		}
 		return Batch{}, domain.FieldErrorf(domain.EMALFORMED, "body", "a sweep batch must be a JSON object")
 	}
-	var in batchJSON
-	if err := json.Unmarshal(body, &in); err != nil {
-		return Batch{}, decodeErr(err, "", body, 0, "")
+	d := newBatchDecoder(body)
+	in, err := d.decode()
+	if err != nil {
+		return Batch{}, d.malformed(err)
 	}
-	var v fieldErrors
-	var b Batch
+	if err := d.atEnd(); err != nil {
+		return Batch{}, err
+	}
+	b := Batch{Completed: in.completed, Overflow: in.overflow}
+	v := &d.top
 	switch {
-	case in.SweepID == nil || *in.SweepID == "":
+	case in.sweepID.bad: // reported as of the wrong type
+	case !in.sweepID.set || in.sweepID.s == "":
 		v.add("sweep_id", "is required")
-	case len(*in.SweepID) > maxSweepID:
+	case len(in.sweepID.s) > maxSweepID:
 		v.add("sweep_id", "is longer than %d characters", maxSweepID)
-	case !printable(*in.SweepID):
+	case !printable(in.sweepID.s):
 		v.add("sweep_id", "must be printable text")
 	default:
-		b.SweepID = *in.SweepID
+		b.SweepID = in.sweepID.s
 	}
-	if in.StartedAt == nil {
+	if in.startedAt.bad {
+		// reported as of the wrong type
+	} else if !in.startedAt.set {
 		v.add("started_at", "is required")
-	} else if t, err := parseTime(*in.StartedAt); err != nil {
+	} else if t, err := parseTime(in.startedAt.s); err != nil {
 		v.add("started_at", "%v", err)
 	} else {
 		b.StartedAt = t
 	}
-	b.Completed, b.Overflow = in.Completed, in.Overflow
-	if in.DoorBadge != nil && *in.DoorBadge != "" {
-		if uid, err := nfc.Normalize(*in.DoorBadge); err != nil {
+	if in.doorBadge.set && in.doorBadge.s != "" {
+		if uid, err := nfc.Normalize(in.doorBadge.s); err != nil {
 			v.add("door_badge", "%s", fieldMessage(err))
 		} else {
 			b.DoorBadge = uid
 		}
 	}
-	if in.Reads == nil {
+	if !in.readsSet {
 		v.add("reads", "is required (an empty list for an empty cabinet)")
-	} else {
-		b.Reads = make([]Read, 0, len(*in.Reads))
-		for i, raw := range *in.Reads {
-			var r batchReadJSON
-			if err := json.Unmarshal(raw, &r); err != nil {
-				prefix := fmt.Sprintf("reads[%d]", i)
-				fe := domain.ErrorFields(decodeErr(err, prefix, body, 0, ""))
-				v.add(fe[0].Field, "%s", fe[0].Message)
-				continue
-			}
-			if rd, ok := batchRead(&v, i, r, b.StartedAt); ok {
-				b.Reads = append(b.Reads, rd)
-			}
-		}
 	}
-	if err := v.err(); err != nil {
+	if err := joinFieldErrors(d.top, d.reads); err != nil {
 		return Batch{}, err
 	}
+	for _, i := range in.noFirstSeen {
+		in.reads[i].FirstSeen = b.StartedAt
+	}
+	b.Reads = in.reads
 	return b, nil
 }
 
-func batchRead(v *fieldErrors, i int, r batchReadJSON, startedAt time.Time) (Read, bool) {
-	f := func(name string) string { return fmt.Sprintf("reads[%d].%s", i, name) }
-	n := len(v.list)
-	rd := Read{Count: 1, FirstSeen: startedAt}
-	if r.EPC == nil {
-		v.add(f("epc"), "is required")
-	} else if epc, err := NormalizeEPC(*r.EPC); err != nil {
-		v.add(f("epc"), "%s", fieldMessage(err))
-	} else {
-		rd.EPC = epc
-	}
-	if r.Antenna != nil {
-		if *r.Antenna < 0 {
-			v.add(f("antenna"), "must not be negative")
-		}
-		rd.Antenna = *r.Antenna
-	}
-	if r.RSSI == nil {
-		v.add(f("rssi"), "is required")
-	} else if err := checkRSSI(*r.RSSI); err != nil {
-		v.add(f("rssi"), "%v", err)
-	} else {
-		rd.RSSI = *r.RSSI
-	}
-	if r.Count != nil {
-		if *r.Count < 1 {
-			v.add(f("count"), "must be at least 1")
-		}
-		rd.Count = *r.Count
-	}
-	if r.FirstSeen != nil {
-		if t, err := parseTime(*r.FirstSeen); err != nil {
-			v.add(f("first_seen"), "%v", err)
-		} else {
-			rd.FirstSeen = t
-		}
-	}
-	return rd, len(v.list) == n
-}
-
-// fieldErrors collects field problems for one EINVALID error.
+// fieldErrors collects field problems for one EINVALID error, keeping the first
+// maxFieldErrors and counting the rest.
 type fieldErrors struct {
 	list    []domain.FieldError
 	dropped int
@@ -168,13 +112,22 @@ func (v *fieldErrors) add(field, format string, args ...any) {
 	v.list = append(v.list, domain.FieldError{Field: field, Message: fmt.Sprintf(format, args...)})
 }
 
-func (v *fieldErrors) err() error {
-	if len(v.list) == 0 {
+// joinFieldErrors returns one EINVALID error listing the problems of each list in turn, the
+// first maxFieldErrors of them, or nil when there are none.
+func joinFieldErrors(lists ...fieldErrors) error {
+	var all fieldErrors
+	for _, l := range lists {
+		for _, f := range l.list {
+			all.add(f.Field, "%s", f.Message)
+		}
+		all.dropped += l.dropped
+	}
+	if len(all.list) == 0 {
 		return nil
 	}
-	e := &domain.Error{Code: domain.EINVALID, Message: "the sweep batch has invalid fields", Fields: v.list}
-	if v.dropped > 0 {
-		e.Message += fmt.Sprintf(" (%d more problems not listed)", v.dropped)
+	e := &domain.Error{Code: domain.EINVALID, Message: "the sweep batch has invalid fields", Fields: all.list}
+	if all.dropped > 0 {
+		e.Message += fmt.Sprintf(" (%d more problems not listed)", all.dropped)
 	}
 	return e
 }

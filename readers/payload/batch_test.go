@@ -142,3 +142,76 @@ func TestParseBatchListsEveryBadFieldUpToALimit(t *testing.T) {
 		t.Errorf("ParseBatch(30 bad reads) = %d fields, message %q; want %d fields and 40 more counted", len(fields), domain.ErrorMessage(err), maxFieldErrors)
 	}
 }
+
+func TestParseBatchMoreErrors(t *testing.T) {
+	const ok = `"sweep_id":"s1","started_at":"2024-05-01T10:15:30Z"`
+	tests := []struct {
+		name, body  string
+		code, field string
+		msgHas      string
+	}{
+		{"name given twice", `{` + ok + `,"reads":[],"reads":[]}`, domain.EMALFORMED, "body", "duplicate"},
+		{"name given twice in another case", `{` + ok + `,"reads":[],"READS":[]}`, domain.EMALFORMED, "body", "duplicate"},
+		{"read's name given twice", `{` + ok + `,"reads":[{"epc":"3074257BF7194E4000001A85","rssi":-50,"rssi":-40}]}`, domain.EMALFORMED, "body", "column 108"},
+		{"invalid UTF-8", "{\"sweep_id\":\"s\xff\",\"started_at\":\"2024-05-01T10:15:30Z\",\"reads\":[]}", domain.EMALFORMED, "body", "UTF-8"},
+		{"second value after the object", `{` + ok + `,"reads":[]} {}`, domain.EMALFORMED, "body", "column 66"},
+		{"null read", `{` + ok + `,"reads":[null]}`, domain.EINVALID, "reads[0].rssi", "required"},
+		{"null epc", `{` + ok + `,"reads":[{"epc":null,"rssi":-50}]}`, domain.EINVALID, "reads[0].epc", "required"},
+		{"rssi a string", `{` + ok + `,"reads":[{"epc":"3074257BF7194E4000001A85","rssi":"-50"}]}`, domain.EINVALID, "reads[0].rssi", "a number"},
+		{"rssi out of range", `{` + ok + `,"reads":[{"epc":"3074257BF7194E4000001A85","rssi":1e999}]}`, domain.EINVALID, "reads[0].rssi", "out of range"},
+		{"first_seen a number", `{` + ok + `,"reads":[{"epc":"3074257BF7194E4000001A85","rssi":-50,"first_seen":5}]}`, domain.EINVALID, "reads[0].first_seen", "a string"},
+		{"sweep_id a number", `{"sweep_id":5,"started_at":"2024-05-01T10:15:30Z","reads":[]}`, domain.EINVALID, "sweep_id", "a string"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := ParseBatch([]byte(tt.body))
+			if err == nil {
+				t.Fatalf("ParseBatch(%s) = %+v, want an error", tt.body, got)
+			}
+			wantDomainErr(t, "ParseBatch("+tt.name+")", err, tt.code, tt.field, tt.msgHas)
+		})
+	}
+}
+
+// TestParseBatchReportsEachProblemOnce: a field of the wrong type is not also reported as
+// missing, and every bad field is listed, not only the first.
+func TestParseBatchReportsEachProblemOnce(t *testing.T) {
+	_, err := ParseBatch([]byte(`{"sweep_id":5,"started_at":true,"completed":"yes","reads":{}}`))
+	var got []string
+	for _, f := range domain.ErrorFields(err) {
+		got = append(got, f.Field)
+	}
+	want := []string{"sweep_id", "started_at", "completed", "reads"}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("ParseBatch(four fields of the wrong type) fields = %v, want %v (%v)", got, want, err)
+	}
+}
+
+// TestParseBatchRepeatedEPCProblem: reads that share a bad EPC each report it.
+func TestParseBatchRepeatedEPCProblem(t *testing.T) {
+	_, err := ParseBatch([]byte(`{"sweep_id":"s1","started_at":"2024-05-01T10:15:30Z","reads":[{"epc":"ZZ","rssi":-50},{"epc":"ZZ","rssi":-51}]}`))
+	fields := domain.ErrorFields(err)
+	if len(fields) != 2 || fields[0].Field != "reads[0].epc" || fields[1].Field != "reads[1].epc" {
+		t.Errorf("ParseBatch(two reads of one bad EPC) fields = %+v, want reads[0].epc and reads[1].epc", fields)
+	}
+}
+
+// TestParseBatchSpellings: names in another case (as encoding/json matched them), escapes in
+// strings, unknown members (even given twice) and a started_at given after the reads all decode.
+func TestParseBatchSpellings(t *testing.T) {
+	body := `{"Reads": [{"EPC": "30742\u00357bf7194e4000001a85", "rssi": -52.5, "vendor": {"x": [1, 2]}},
+		{"epc": "3074257BF7194E4000001A85", "rssi": -50, "first_seen": "2024-05-01T10:15:31.5+0000", "count": 2}],
+		"Sweep_ID": "cab\/7", "started_at": "2024-05-01T10:15:30Z", "extra": null, "extra": 2}`
+	got, err := ParseBatch([]byte(body))
+	if err != nil {
+		t.Fatalf("ParseBatch error = %v", err)
+	}
+	start := time.Date(2024, 5, 1, 10, 15, 30, 0, time.UTC)
+	want := Batch{SweepID: "cab/7", StartedAt: start, Reads: []Read{
+		{EPC: "3074257BF7194E4000001A85", RSSI: -52.5, Count: 1, FirstSeen: start},
+		{EPC: "3074257BF7194E4000001A85", RSSI: -50, Count: 2, FirstSeen: start.Add(1500 * time.Millisecond)},
+	}}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("ParseBatch =\n %+v\nwant\n %+v", got, want)
+	}
+}

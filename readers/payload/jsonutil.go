@@ -8,7 +8,10 @@ import (
 	"io"
 	"math"
 	"reflect"
+	"strings"
 	"time"
+
+	"github.com/go-json-experiment/json/jsontext"
 
 	"github.com/custodyhq/custody/domain"
 )
@@ -104,4 +107,72 @@ func firstByte(body []byte) byte {
 		return 0
 	}
 	return t[0]
+}
+
+// matchName returns the index in names of a member name as read (quoted), or -1. An exact
+// match is found without allocating; otherwise names match case-insensitively, as
+// encoding/json matched them.
+func matchName(raw jsontext.Value, names []string) int {
+	inner := raw[1 : len(raw)-1]
+	for i, n := range names {
+		if string(inner) == n {
+			return i
+		}
+	}
+	name, err := unquote(raw)
+	if err != nil {
+		return -1
+	}
+	for i, n := range names {
+		if strings.EqualFold(name, n) {
+			return i
+		}
+	}
+	return -1
+}
+
+// unquote returns the text of a JSON string value.
+func unquote(raw jsontext.Value) (string, error) {
+	if bytes.IndexByte(raw, '\\') < 0 {
+		return string(raw[1 : len(raw)-1]), nil
+	}
+	b, err := jsontext.AppendUnquote(nil, raw)
+	return string(b), err
+}
+
+// unquoteKey returns the text of a JSON string held as a Go string: a part of it, not a
+// copy, when it has no escapes.
+func unquoteKey(raw string) (string, error) {
+	if strings.IndexByte(raw, '\\') < 0 {
+		return raw[1 : len(raw)-1], nil
+	}
+	b, err := jsontext.AppendUnquote(nil, raw)
+	return string(b), err
+}
+
+// kindName names the kind of a JSON value for messages.
+func kindName(raw jsontext.Value) string {
+	switch raw.Kind() {
+	case '"':
+		return "string"
+	case '0':
+		return "number"
+	case 't', 'f':
+		return "boolean"
+	case 'n':
+		return "null"
+	case '{':
+		return "object"
+	case '[':
+		return "array"
+	}
+	return "value"
+}
+
+// truncate shortens s to at most n bytes for a message.
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
 }

@@ -2,7 +2,8 @@
 // Connector JSON and Impinj IoT device interface JSON — into one shape, Read, and offers the
 // read hygiene a sweep needs: per-EPC deduplication and an RSSI floor.
 //
-// It is pure: no I/O, standard library plus the domain and readers/nfc packages.
+// It is pure: no I/O; the standard library, go-json-experiment/json (jsontext, for the sweep
+// batch), and the domain and readers/nfc packages.
 package payload
 
 import (
@@ -29,6 +30,9 @@ const maxEPCHex = 124
 // blanks, colons or dashes between digits; the EPC must be whole 16-bit words (a multiple of
 // four hex digits), 1 to 31 of them.
 func NormalizeEPC(s string) (string, error) {
+	if canonicalEPC(s) { // as most readers send it: nothing to copy
+		return s, nil
+	}
 	s = strings.TrimSpace(s)
 	if len(s) >= 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X') {
 		s = s[2:]
@@ -59,6 +63,20 @@ func NormalizeEPC(s string) (string, error) {
 	return h, nil
 }
 
+// canonicalEPC reports whether s is already what NormalizeEPC returns: whole words of
+// uppercase hex digits, no longer than an EPC can be.
+func canonicalEPC(s string) bool {
+	if len(s) == 0 || len(s)%4 != 0 || len(s) > maxEPCHex {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; (c < '0' || c > '9') && (c < 'A' || c > 'F') {
+			return false
+		}
+	}
+	return true
+}
+
 func errEPC(format string, args ...any) error {
 	return domain.FieldErrorf(domain.EINVALID, "epc", format, args...)
 }
@@ -67,8 +85,11 @@ func errEPC(format string, args ...any) error {
 // it), the counts summed, the earliest first-seen time, the first reader id given. Reads keep
 // the order in which their EPC first appears.
 func Dedupe(reads []Read) []Read {
-	out := make([]Read, 0, len(reads))
-	at := make(map[string]int, len(reads))
+	// Room for a tag read twice or more, as a sweep reads most: a stream of one read a tag
+	// grows the list once.
+	n := len(reads)/2 + 1
+	out := make([]Read, 0, n)
+	at := make(map[string]int, n)
 	for _, r := range reads {
 		i, seen := at[r.EPC]
 		if !seen {

@@ -19,6 +19,28 @@ type Expected struct {
 // Resolver finds the item an EPC is attached to, wherever that item belongs.
 type Resolver func(epc string) (itemID string, ok bool)
 
+// Expectation is a cabinet's expected tags indexed for Diff. Build it once with Expect and
+// use it for every sweep of the same contents; it is never modified.
+type Expectation struct {
+	byEPC map[string]string // normalized EPC → item id
+	items map[string]bool   // the expected items
+	ids   []string          // the expected items, sorted
+}
+
+// Expect indexes the tags expected in a cabinet.
+func Expect(expected []Expected) *Expectation {
+	e := &Expectation{byEPC: make(map[string]string, len(expected)), items: make(map[string]bool, len(expected))}
+	for _, x := range expected {
+		e.byEPC[normalize(x.EPC)] = x.ItemID
+		if !e.items[x.ItemID] {
+			e.items[x.ItemID] = true
+			e.ids = append(e.ids, x.ItemID)
+		}
+	}
+	slices.Sort(e.ids)
+	return e
+}
+
 // Input is everything Diff needs.
 type Input struct {
 	Expected []Expected
@@ -41,19 +63,16 @@ type Result struct {
 // Diff classifies a sweep's reads against the items expected in the cabinet. An item counts
 // as present when any of its tags is read, including a tag that is not on the expected list but
 // resolves to an expected item. EPCs are compared case-insensitively.
-func Diff(in Input) Result {
-	expectedByEPC := make(map[string]string, len(in.Expected))
-	expectedItems := make(map[string]bool, len(in.Expected))
-	for _, e := range in.Expected {
-		expectedByEPC[normalize(e.EPC)] = e.ItemID
-		expectedItems[e.ItemID] = true
-	}
-	present := map[string]bool{}
+func Diff(in Input) Result { return Expect(in.Expected).Diff(in) }
+
+// Diff is Diff with the expected tags indexed already; in.Expected is not read.
+func (exp *Expectation) Diff(in Input) Result {
+	present := make(map[string]bool, len(exp.ids))
 	unexpected := map[string]bool{}
 	unknown := map[string]bool{}
 	for _, r := range in.Reads {
 		epc := normalize(r.EPC)
-		if id, ok := expectedByEPC[epc]; ok {
+		if id, ok := exp.byEPC[epc]; ok {
 			present[id] = true
 			continue
 		}
@@ -64,26 +83,20 @@ func Diff(in Input) Result {
 		switch {
 		case !ok:
 			unknown[epc] = true
-		case expectedItems[id]:
+		case exp.items[id]:
 			present[id] = true
 		default:
 			unexpected[id] = true
 		}
 	}
-	res := Result{
-		Present:    sortedKeys(present),
-		Missing:    []string{},
-		Unexpected: sortedKeys(unexpected),
-		Unknown:    sortedKeys(unknown),
-	}
-	if in.Complete {
-		missing := map[string]bool{}
-		for id := range expectedItems {
-			if !present[id] {
-				missing[id] = true
-			}
+	res := Result{Present: []string{}, Missing: []string{}, Unexpected: sortedKeys(unexpected), Unknown: sortedKeys(unknown)}
+	for _, id := range exp.ids { // sorted
+		switch {
+		case present[id]:
+			res.Present = append(res.Present, id)
+		case in.Complete:
+			res.Missing = append(res.Missing, id)
 		}
-		res.Missing = sortedKeys(missing)
 	}
 	return res
 }

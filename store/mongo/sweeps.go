@@ -234,6 +234,15 @@ func (db *DB) ListSightings(ctx context.Context, epcs []string, from, to time.Ti
 	return out, nil
 }
 
+// ChangeSeq returns the change feed's high-water mark: every write at or below it has
+// finished, so a listing read after it reflects them all, and ListChanges(ChangeSeq()) lists
+// every later change. Reader ingest takes it before listing a cabinet, to keep the listing
+// and read only what changed since.
+func (db *DB) ChangeSeq(ctx context.Context) (_ int64, err error) {
+	defer wrap(&err, "DB.ChangeSeq")
+	return db.highWater(ctx)
+}
+
 // listOrEmpty returns l, or an empty list for nil, so that documents hold [] rather than null.
 func listOrEmpty(l []string) []string {
 	if l == nil {

@@ -20,14 +20,17 @@ const (
 	qGetAPIToken    = `SELECT ` + apiTokenColumns + ` FROM api_tokens WHERE hash = ?`
 	qListAPITokens  = `SELECT ` + apiTokenColumns + ` FROM api_tokens ORDER BY id`
 	qRevokeAPIToken = `UPDATE api_tokens SET revoked_at = ? WHERE id = ?`
-	readerColumns   = `id, name, location_id, key_hash, rssi_floor, created_at, disabled`
-	qInsertReader   = `INSERT INTO readers (` + readerColumns + `) VALUES (?, ?, ?, ?, ?, ?, ?)`
-	qGetReader      = `SELECT ` + readerColumns + ` FROM readers WHERE id = ?`
-	qListReaders    = `SELECT ` + readerColumns + ` FROM readers ORDER BY id`
+	readerColumns   = `id, name, location_id, key_hash, rssi_floor, created_at, disabled, version`
+	qInsertReader   = `INSERT INTO readers (` + readerColumns + `) VALUES (?, ?, ?, ?, ?, ?, ?, 1)`
+	qUpdateReader   = `UPDATE readers SET name = ?, location_id = ?, rssi_floor = ?, disabled = ?, version = version + 1
+		WHERE id = ? AND version = ?`
+	qReaderVersion = `SELECT version FROM readers WHERE id = ?`
+	qGetReader     = `SELECT ` + readerColumns + ` FROM readers WHERE id = ?`
+	qListReaders   = `SELECT ` + readerColumns + ` FROM readers ORDER BY id`
 )
 
 var authWrites = []string{qInsertRefresh, qGetRefresh, qUseRefresh, qRevokeFamily, qRevokeUser, qInsertAPIToken,
-	qRevokeAPIToken, qInsertReader}
+	qRevokeAPIToken, qInsertReader, qUpdateReader, qReaderVersion}
 
 // CreateRefreshToken stores a new refresh token.
 func (db *DB) CreateRefreshToken(ctx context.Context, rt *domain.RefreshToken) (err error) {
@@ -152,8 +155,36 @@ func (db *DB) CreateReader(ctx context.Context, r *domain.Reader) (err error) {
 	return db.write(ctx, func(t *tx) error {
 		_, err := t.exec(qInsertReader, r.ID, r.Name, r.LocationID, r.KeyHash, r.RSSIFloor, millis(r.CreatedAt),
 			boolInt(r.Disabled))
+		if err == nil {
+			r.Version = 1
+		}
 		return conflict(err)
 	})
+}
+
+// UpdateReader writes a reader's name, location, RSSI floor and disabled flag if it is stored
+// at version expect, and sets r.Version to the new version. A reader at another version is
+// ECONFLICT on "version"; an unknown one ENOTFOUND.
+func (db *DB) UpdateReader(ctx context.Context, r *domain.Reader, expect int64) (err error) {
+	defer domain.Wrap(&err, "sqlite.UpdateReader(%q)", r.ID)
+	err = db.write(ctx, func(t *tx) error {
+		res, err := t.exec(qUpdateReader, r.Name, r.LocationID, r.RSSIFloor, boolInt(r.Disabled), r.ID, expect)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil || n == 1 {
+			return err
+		}
+		var current int64
+		if err := t.queryRow(qReaderVersion, r.ID).Scan(&current); err != nil {
+			return orNotFound(err, "reader", r.ID)
+		}
+		return domain.FieldErrorf(domain.ECONFLICT, "version", "the reader is at version %d, not %d; reload it and try again", current, expect)
+	})
+	if err == nil {
+		r.Version = expect + 1
+	}
+	return err
 }
 
 // GetReader returns the reader with id.
@@ -173,7 +204,7 @@ func (db *DB) ListReaders(ctx context.Context) (_ []*domain.Reader, err error) {
 func scanReader(row scanner) (*domain.Reader, error) {
 	var r domain.Reader
 	var created int64
-	if err := row.Scan(&r.ID, &r.Name, &r.LocationID, &r.KeyHash, &r.RSSIFloor, &created, &r.Disabled); err != nil {
+	if err := row.Scan(&r.ID, &r.Name, &r.LocationID, &r.KeyHash, &r.RSSIFloor, &created, &r.Disabled, &r.Version); err != nil {
 		return nil, err
 	}
 	r.CreatedAt = fromMillis(created)

@@ -24,6 +24,13 @@ const (
 	// any number of them; each EPC is a search of the primary key.
 	qListSightings = `SELECT ` + sightingColumns + ` FROM sightings
 		WHERE epc IN (SELECT value FROM json_each(?)) AND seen_at BETWEEN ? AND ? AND location_id != ?`
+	// qWidenSpan makes a reader's span at a location cover a sweep's sightings there.
+	qWidenSpan = `INSERT INTO sighting_spans (reader_id, location_id, first_seen, last_seen) VALUES (?, ?, ?, ?)
+		ON CONFLICT (reader_id, location_id) DO UPDATE SET first_seen = min(first_seen, excluded.first_seen),
+		last_seen = max(last_seen, excluded.last_seen)`
+	// qSpanOverlaps tells whether any reader may have a sighting at a location other than the
+	// given one within a time range. It reads the whole table: a row per reader and location.
+	qSpanOverlaps = `SELECT EXISTS (SELECT 1 FROM sighting_spans WHERE location_id != ? AND last_seen >= ? AND first_seen <= ?)`
 )
 
 // sightingsPerInsert is how many sightings one INSERT statement writes (5 parameters each).
@@ -75,7 +82,10 @@ func (db *DB) CreateSweep(ctx context.Context, s *domain.Sweep, sightings []doma
 			return err
 		}
 		created = true
-		return insertSightings(t, sightings)
+		if err := insertSightings(t, sightings); err != nil {
+			return err
+		}
+		return widenSpans(t, sightings)
 	})
 	if err != nil {
 		return nil, false, err
@@ -138,6 +148,27 @@ func insertSightings(t *tx, sightings []domain.Sighting) error {
 	return nil
 }
 
+// widenSpans widens the sighting spans of the readers and locations of sightings to cover them.
+func widenSpans(t *tx, sightings []domain.Sighting) error {
+	type key struct{ reader, location string }
+	type span struct{ first, last int64 }
+	spans := map[key]span{}
+	for _, g := range sightings {
+		k, at := key{g.ReaderID, g.LocationID}, millis(g.SeenAt)
+		sp, ok := spans[k]
+		if !ok {
+			sp = span{at, at}
+		}
+		spans[k] = span{min(sp.first, at), max(sp.last, at)}
+	}
+	for k, sp := range spans {
+		if _, err := t.exec(qWidenSpan, k.reader, k.location, sp.first, sp.last); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // GetSweep returns a reader's sweep.
 func (db *DB) GetSweep(ctx context.Context, readerID, sweepID string) (_ *domain.Sweep, err error) {
 	defer domain.Wrap(&err, "sqlite.GetSweep(%q, %q)", readerID, sweepID)
@@ -162,11 +193,15 @@ func (db *DB) MarkSweepApplied(ctx context.Context, readerID, sweepID string) (e
 }
 
 // ListSightings returns the sightings of epcs seen from `from` to `to` at locations other than
-// exceptLocation.
+// exceptLocation. When no reader elsewhere saw anything in that time (sighting_spans), it
+// answers without looking the EPCs up.
 func (db *DB) ListSightings(ctx context.Context, epcs []string, from, to time.Time, exceptLocation string) (_ []domain.Sighting, err error) {
 	defer domain.Wrap(&err, "sqlite.ListSightings(%d EPCs)", len(epcs))
 	if len(epcs) == 0 {
 		return nil, nil
+	}
+	if elsewhere, err := db.SightingsElsewhere(ctx, from, to, exceptLocation); err != nil || !elsewhere {
+		return nil, err
 	}
 	list, err := json.Marshal(epcs)
 	if err != nil {
@@ -188,6 +223,16 @@ func (db *DB) ListSightings(ctx context.Context, epcs []string, from, to time.Ti
 		out = append(out, g)
 	}
 	return out, rows.Err()
+}
+
+// SightingsElsewhere reports whether a reader may have a sighting seen from `from` to `to` at
+// a location other than exceptLocation: false means ListSightings would find none, whatever
+// the EPCs. It reads sighting_spans, a row per reader and location, not the sightings.
+func (db *DB) SightingsElsewhere(ctx context.Context, from, to time.Time, exceptLocation string) (_ bool, err error) {
+	defer domain.Wrap(&err, "sqlite.SightingsElsewhere")
+	var elsewhere bool
+	err = db.queryRow(ctx, qSpanOverlaps, exceptLocation, millis(from), millis(to)).Scan(&elsewhere)
+	return elsewhere, err
 }
 
 // scanSweep reads the columns of sweepColumns.
@@ -215,6 +260,20 @@ func scanSweep(row scanner) (*domain.Sweep, error) {
 		return nil, fmt.Errorf("sweep %s: checkins: %w", s.SweepID, err)
 	}
 	return &s, nil
+}
+
+// qChangeSeq reads the change feed's position: the seq of the latest committed write.
+const qChangeSeq = `SELECT value FROM seq WHERE id = 1`
+
+// ChangeSeq returns the change feed's current position: every write at or below it has
+// committed, so a listing read after it reflects them all, and ListChanges(ChangeSeq()) lists
+// every later change. Reader ingest takes it before listing a cabinet, to keep the listing
+// and read only what changed since.
+func (db *DB) ChangeSeq(ctx context.Context) (_ int64, err error) {
+	defer domain.Wrap(&err, "sqlite.ChangeSeq")
+	var seq int64
+	err = db.queryRow(ctx, qChangeSeq).Scan(&seq)
+	return seq, err
 }
 
 // qItemsForSweep lists the EPC tags of the items at a location, with what a sweep judges the

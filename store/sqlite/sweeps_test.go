@@ -2,10 +2,14 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
+	"net/url"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/custodyhq/custody/domain"
 	"github.com/custodyhq/custody/store/storetest"
 )
 
@@ -26,7 +30,8 @@ func TestSweepsConformance(t *testing.T) {
 }
 
 // TestSweepQueriesUseIndexes checks that the sweep lookups are key searches: a sweep by its
-// key, and each EPC's sightings by the primary key's prefix, whatever other EPCs hold.
+// key, and each EPC's sightings by the primary key's prefix, whatever other EPCs hold. The one
+// scan is of sighting_spans, a row per reader and location, read before any EPC is looked up.
 func TestSweepQueriesUseIndexes(t *testing.T) {
 	db, err := Open(context.Background(), t.TempDir())
 	if err != nil {
@@ -42,6 +47,8 @@ func TestSweepQueriesUseIndexes(t *testing.T) {
 		{"MarkSweepApplied", qMarkSweepApplied, []any{"r", "s"}, "SEARCH sweeps USING PRIMARY KEY (reader_id=? AND sweep_id=?)"},
 		{"ListSightings", qListSightings, []any{`["AAAA"]`, 0, 1, "l"}, "SEARCH sightings USING PRIMARY KEY (epc=?)"},
 		{"ListItemsForSweep", qItemsForSweep, []any{"l"}, "SEARCH i USING INDEX items_location (location_id=?)"},
+		{"SpanOverlaps", qSpanOverlaps, []any{"l", 0, 1}, "SCAN sighting_spans"},
+		{"ChangeSeq", qChangeSeq, nil, "SEARCH seq USING INTEGER PRIMARY KEY (rowid=?)"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -54,5 +61,49 @@ func TestSweepQueriesUseIndexes(t *testing.T) {
 				t.Errorf("plan of %s scans a table:\n%s", tt.name, plan)
 			}
 		})
+	}
+}
+
+// TestMigrateSightingSpans opens a database whose sightings were written before migration 0010:
+// the spans it backfills keep those sightings visible to ListSightings.
+func TestMigrateSightingSpans(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	all, err := loadMigrations()
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := sql.Open("sqlite", dsn(filepath.Join(dir, dbFile), url.Values{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := raw.ExecContext(ctx, `CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL)`); err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range all {
+		if m.version >= 10 {
+			break
+		}
+		if err := applyMigration(ctx, raw, m); err != nil {
+			t.Fatalf("applyMigration(%s) = %v", m.name, err)
+		}
+	}
+	at := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	if _, err := raw.ExecContext(ctx, `INSERT INTO sightings (epc, reader_id, location_id, rssi, seen_at) VALUES
+		('AAAA0001', 'r2', 'loc2', -55, ?), ('AAAA0002', 'r2', 'loc2', -56, ?)`, millis(at), millis(at.Add(time.Hour))); err != nil {
+		t.Fatal(err)
+	}
+	if err := raw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	db, err := Open(ctx, dir)
+	if err != nil {
+		t.Fatalf("Open(database of schema 9) = %v", err)
+	}
+	defer db.Close()
+	got, err := db.ListSightings(ctx, []string{"AAAA0001", "AAAA0002"}, at.Add(-10*time.Second), at.Add(10*time.Second), "loc1")
+	want := domain.Sighting{EPC: "AAAA0001", ReaderID: "r2", LocationID: "loc2", RSSI: -55, SeenAt: at}
+	if err != nil || len(got) != 1 || got[0] != want {
+		t.Errorf("ListSightings(a sighting written before 0010) = %+v, %v; want [%+v]", got, err, want)
 	}
 }

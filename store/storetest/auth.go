@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"context"
 	"slices"
 	"sync"
 	"testing"
@@ -17,7 +18,16 @@ func authCases() []testCase {
 		{name: "RefreshToken/ConcurrentUseOneWins", concurrent: true, run: testRefreshConcurrentUse},
 		{name: "APIToken", run: testAPITokens},
 		{name: "Reader", run: testReaders},
+		{name: "Reader/Update", run: testReaderUpdate},
 	}
+}
+
+// ReaderUpdater is how an admin changes a reader: UpdateReader writes its name, location, RSSI
+// floor and disabled flag — nothing else — if it is stored at version expect, and sets its
+// Version to the next one. CreateReader stores version 1. A reader at another version is
+// ECONFLICT naming "version"; an unknown one ENOTFOUND. Every store adapter provides it.
+type ReaderUpdater interface {
+	UpdateReader(ctx context.Context, r *domain.Reader, expect int64) error
 }
 
 // newRefresh returns a refresh token of user in family, not yet stored.
@@ -215,4 +225,48 @@ func testReaders(t *testing.T, st Store) {
 	if want := sortedIDs(cab.ID, gate.ID); !sameIDs(got, want) {
 		t.Errorf("ListReaders() = %v, want %v", got, want)
 	}
+}
+
+// testReaderUpdate checks that a reader's settings change at the version they were read at,
+// and only then.
+func testReaderUpdate(t *testing.T, st Store) {
+	ctx := testContext(t)
+	up, ok := st.(ReaderUpdater)
+	if !ok {
+		t.Fatalf("%T has no UpdateReader: a reader's name, location and RSSI floor could never change", st)
+	}
+	r := &domain.Reader{ID: newID(t), Name: "Cabinet 1", LocationID: newID(t), KeyHash: "key-1", CreatedAt: baseTime}
+	must(t, "CreateReader", st.CreateReader(ctx, r))
+	if r.Version != 1 {
+		t.Errorf("CreateReader set Version %d, want 1", r.Version)
+	}
+	next := *r
+	next.Name, next.LocationID, next.RSSIFloor, next.Disabled = "Cabinet 1 (east)", newID(t), -61.5, true
+	next.KeyHash, next.CreatedAt = "another key", baseTime.Add(time.Hour) // not written by an update
+	must(t, "UpdateReader", up.UpdateReader(ctx, &next, 1))
+	if next.Version != 2 {
+		t.Errorf("UpdateReader set Version %d, want 2", next.Version)
+	}
+	got, err := st.GetReader(ctx, r.ID)
+	must(t, "GetReader", err)
+	want := *r
+	want.Name, want.LocationID, want.RSSIFloor, want.Disabled, want.Version = next.Name, next.LocationID, -61.5, true, 2
+	if d := equalAsStored(got, &want, normReader); d != "" {
+		t.Errorf("GetReader after UpdateReader differs:\n%s", d)
+	}
+
+	stale := want
+	stale.Name, stale.RSSIFloor = "Stale", 0
+	wantError(t, "UpdateReader(at version 1, stored at 2)", up.UpdateReader(ctx, &stale, 1), domain.ECONFLICT, "version")
+	if got, err := st.GetReader(ctx, r.ID); err != nil || got.Name != want.Name || got.RSSIFloor != -61.5 || got.Version != 2 {
+		t.Errorf("GetReader after a stale UpdateReader = %+v, %v; want it unchanged at version 2", got, err)
+	}
+	cleared := want
+	cleared.RSSIFloor, cleared.Disabled = 0, false
+	must(t, "UpdateReader(clear the floor)", up.UpdateReader(ctx, &cleared, 2))
+	if got, err := st.GetReader(ctx, r.ID); err != nil || got.RSSIFloor != 0 || got.Disabled || got.Version != 3 {
+		t.Errorf("GetReader after clearing the floor = %+v, %v; want no floor, enabled, version 3", got, err)
+	}
+	unknown := &domain.Reader{ID: newID(t), Name: "Nobody", LocationID: newID(t)}
+	wantError(t, "UpdateReader(unknown)", up.UpdateReader(ctx, unknown, 1), domain.ENOTFOUND, "")
 }

@@ -32,6 +32,11 @@ type SweepStore interface {
 	// it again is fine; an unknown sweep is ENOTFOUND.
 	MarkSweepApplied(ctx context.Context, readerID, sweepID string) error
 	ListSightings(ctx context.Context, epcs []string, from, to time.Time, exceptLocation string) ([]domain.Sighting, error)
+	// ChangeSeq returns a position of the change feed at or below which every write has
+	// finished: what a listing read after it reflects, and what ListChanges lists after. Reader
+	// ingest takes it before listing a cabinet whose contents it then keeps up to date from the
+	// feed.
+	ChangeSeq(ctx context.Context) (int64, error)
 }
 
 // SweepTestStore is a store adapter together with its sweeps: what RunSweeps checks.
@@ -61,6 +66,8 @@ func RunSweeps(t *testing.T, open func(t *testing.T) SweepTestStore, _ Options) 
 		{"Sightings/WindowAndEPCs", testSightingsWindow},
 		{"Sightings/NotRecordedForRepeat", testSightingsRepeat},
 		{"Sightings/Many", testSightingsMany},
+		{"Sightings/OtherLocations", testSightingsOtherLocations},
+		{"ChangeSeq/Position", testChangeSeq},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -368,4 +375,67 @@ func testSightingsMany(t *testing.T, st SweepTestStore) {
 	got, err := st.ListSightings(ctx, epcs, baseTime.Add(-time.Minute), baseTime.Add(time.Minute), "")
 	must(t, "ListSightings(260 EPCs)", err)
 	wantSightings(t, "ListSightings(260 EPCs)", got, sights)
+}
+
+// testSightingsOtherLocations asks, as a sweep does, for the sightings at other locations around
+// a time: readers elsewhere that read before and after it, out of order, are found exactly when
+// their reads fall in the window.
+func testSightingsOtherLocations(t *testing.T, st SweepTestStore) {
+	ctx := testContext(t)
+	r1, r2, loc1, loc2 := newID(t), newID(t), newID(t), newID(t)
+	const x, y = "3074257BF7194E4000001A85", "3074257BF7194E4000001A86"
+	writes := []domain.Sighting{
+		sighting(x, r1, loc1, -50, 0),
+		sighting(y, r2, loc2, -55, time.Minute),
+		sighting(x, r2, loc2, -60, -time.Minute), // older than r2's other read, recorded after it
+	}
+	for i, g := range writes {
+		_, _, err := st.CreateSweep(ctx, newSweep(t, g.ReaderID, fmt.Sprintf("sweep-%d", i)), []domain.Sighting{g})
+		must(t, fmt.Sprintf("CreateSweep #%d", i), err)
+	}
+	around := func(d time.Duration) (time.Time, time.Time) {
+		return ms(baseTime).Add(d - 10*time.Second), ms(baseTime).Add(d + 10*time.Second)
+	}
+	tests := []struct {
+		name   string
+		at     time.Duration
+		except string
+		want   []domain.Sighting
+	}{
+		{"loc2's earlier read, from loc1", -time.Minute, loc1, []domain.Sighting{writes[2]}},
+		{"nothing elsewhere at the time, from loc1", 0, loc1, nil},
+		{"loc2's later read, from loc1", time.Minute, loc1, []domain.Sighting{writes[1]}},
+		{"loc1's read, from loc2", 0, loc2, []domain.Sighting{writes[0]}},
+		{"nothing elsewhere before, from loc2", -time.Minute, loc2, nil},
+		{"long before anything, from anywhere", -time.Hour, "", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			from, to := around(tt.at)
+			got, err := st.ListSightings(ctx, []string{x, y}, from, to, tt.except)
+			must(t, "ListSightings", err)
+			wantSightings(t, fmt.Sprintf("ListSightings(%s..%s except %q)", from.Format(time.RFC3339), to.Format(time.RFC3339), tt.except), got, tt.want)
+		})
+	}
+}
+
+// testChangeSeq checks that ChangeSeq is the feed's position: nothing is listed after it until
+// a write, which is then listed after the old position and at or below the new one.
+func testChangeSeq(t *testing.T, st SweepTestStore) {
+	ctx := testContext(t)
+	makeLocation(t, st, "Depot", domain.LocationSite, "")
+	before, err := st.ChangeSeq(ctx)
+	must(t, "ChangeSeq", err)
+	if after, err := st.ListChanges(ctx, before, 10); err != nil || len(after) != 0 {
+		t.Errorf("ListChanges(ChangeSeq() = %d) = %+v, %v; want nothing: every finished write is at or below it", before, after, err)
+	}
+	cab := makeLocation(t, st, "Cabinet 7", domain.LocationCabinet, "")
+	now, err := st.ChangeSeq(ctx)
+	must(t, "ChangeSeq", err)
+	changes, err := st.ListChanges(ctx, before, 10)
+	must(t, "ListChanges", err)
+	if now <= before || len(changes) != 1 || changes[0].ID != cab.ID || changes[0].Seq <= before || changes[0].Seq > now {
+		t.Errorf("after a write, ChangeSeq() = %d (was %d) and ListChanges(%d) = %+v; want the new location's change, in (%d, %d]",
+			now, before, before, changes, before, now)
+	}
 }
