@@ -8,6 +8,7 @@ import (
 	"github.com/labstack/echo/v5"
 
 	"github.com/custodyhq/custody/domain"
+	"github.com/custodyhq/custody/readers/ingest"
 )
 
 // Secret prefixes tell the kinds of bearer credentials apart.
@@ -68,6 +69,7 @@ func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 				return err
 			}
 			actor = domain.Actor{Role: domain.RoleReader, ReaderID: r.ID}
+			ctx = ingest.WithReader(ctx, r) // the sweep it posts need not read it again
 		default:
 			sub, role, err := s.tokens.parse(cred)
 			if err != nil {

@@ -144,8 +144,24 @@ func (s *Service) take(ctx context.Context, readerID string, in input) (*domain.
 	return stored, nil
 }
 
-// reader returns an enabled reader.
+// readerKey is the context key of a reader the caller has just read (WithReader).
+type readerKey struct{}
+
+// WithReader returns a context carrying r, read from the store for this request — as the API
+// does to check the reader's key — so that the service need not read it again.
+func WithReader(ctx context.Context, r *domain.Reader) context.Context {
+	return context.WithValue(ctx, readerKey{}, r)
+}
+
+// reader returns an enabled reader: the one the context carries if it is this one, else the
+// store's.
 func (s *Service) reader(ctx context.Context, id string) (*domain.Reader, error) {
+	if r, ok := ctx.Value(readerKey{}).(*domain.Reader); ok && r.ID == id {
+		if r.Disabled {
+			return nil, domain.Errorf(domain.EFORBIDDEN, "reader %s is disabled", id)
+		}
+		return r, nil
+	}
 	r, err := s.st.GetReader(ctx, id)
 	if domain.ErrorCode(err) == domain.ENOTFOUND {
 		return nil, domain.Errorf(domain.ENOTFOUND, "reader %s not found", id)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/custodyhq/custody/domain"
 	"github.com/custodyhq/custody/readers/ingest"
+	"github.com/custodyhq/custody/readers/payload"
 	"github.com/custodyhq/custody/sync/wire"
 )
 
@@ -359,4 +360,43 @@ func sorted(ids []string) []string {
 func equalResults(a, b domain.SweepResult) bool {
 	return a.SweepID == b.SweepID && slices.Equal(a.Present, b.Present) && slices.Equal(a.Missing, b.Missing) &&
 		slices.Equal(a.Unexpected, b.Unexpected) && slices.Equal(a.Unknown, b.Unknown)
+}
+
+// TestSweepTakesTheReaderFromTheContext: a reader the caller has just read and put in the
+// context (as the API does when it checks the key) is the one a sweep is judged by — its RSSI
+// floor counts — and a disabled one is refused; a reader of another id in the context is
+// ignored and the store's is read.
+func TestSweepTakesTheReaderFromTheContext(t *testing.T) {
+	w := newWorld(t)
+	cab := w.location("Cabinet A", domain.LocationCabinet, w.site)
+	ids := w.items(cab, 0, 2)
+	rdr := w.reader(cab, 0)
+	stored, err := w.st.GetReader(w.ctx, rdr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := t0.Add(time.Hour)
+	w.clock.Set(at.Add(time.Minute))
+	reads := []payload.Read{{EPC: epcOf(0), RSSI: -50, Count: 1}, {EPC: epcOf(1), RSSI: -75, Count: 1}}
+
+	withFloor := *stored
+	withFloor.RSSIFloor = -60
+	res, err := w.svc.Sweep(ingest.WithReader(w.ctx, &withFloor), rdr, payload.Batch{SweepID: "s-1", StartedAt: at, Completed: true, Reads: reads})
+	if err != nil || !slices.Equal(res.Present, []string{ids[0]}) || !slices.Equal(res.Missing, []string{ids[1]}) {
+		t.Errorf("Sweep with the context's reader (floor -60) = %+v, %v; want item 0 present and item 1 (read at -75) missing", res, err)
+	}
+
+	other := withFloor
+	other.ID = "another-reader"
+	res, err = w.svc.Sweep(ingest.WithReader(w.ctx, &other), rdr, payload.Batch{SweepID: "s-2", StartedAt: at.Add(time.Second), Completed: true, Reads: reads})
+	if err != nil || !slices.Equal(res.Present, sorted(slices.Clone(ids))) {
+		t.Errorf("Sweep with another reader in the context = %+v, %v; want the stored reader (no floor): both present", res, err)
+	}
+
+	disabled := *stored
+	disabled.Disabled = true
+	_, err = w.svc.Sweep(ingest.WithReader(w.ctx, &disabled), rdr, payload.Batch{SweepID: "s-3", StartedAt: at.Add(2 * time.Second), Completed: true, Reads: reads})
+	if domain.ErrorCode(err) != domain.EFORBIDDEN {
+		t.Errorf("Sweep with a disabled reader in the context = %v, want EFORBIDDEN", err)
+	}
 }
