@@ -32,6 +32,7 @@ func (s *Server) routes(e *echo.Echo) {
 	e.POST("/v1/auth/login", login(st, ss, s.limiter, ch, s.dummyHash))
 	e.POST("/v1/auth/refresh", refresh(st, ss, ch))
 	e.POST("/v1/auth/logout", logout(ss, ch))
+	e.POST("/v1/me/password", changeOwnPassword(st, w, ss, s.limiter, ch), auth)
 
 	// Register.
 	e.POST("/v1/locations", createLocation(st, w, ch), auth, can(domain.PermWriteRegister))

@@ -80,6 +80,26 @@ func (e *specEnv) specAuth(t *testing.T) {
 				body: map[string]any{"refresh_token": second["refresh_token"]}, want: http.StatusUnauthorized},
 		})
 	})
+	t.Run("own password", func(t *testing.T) {
+		const mine = "/v1/me/password"
+		e.run(t, []specCall{{name: "create a user", method: "POST", path: "/v1/users", token: e.tokens[domain.RoleAdmin],
+			body: map[string]any{"email": "pat@example.com", "name": "Pat", "role": "picker", "password": "pat's first password"}, want: http.StatusCreated}})
+		p := e.login(t, "pat@example.com", "pat's first password")
+		e.run(t, []specCall{
+			{name: "without credentials", method: "POST", path: mine,
+				body: map[string]any{"current_password": "x", "new_password": "pat's new password"}, want: http.StatusUnauthorized, specRejects: true},
+			{name: "new password too short", method: "POST", path: mine, token: p.AccessToken,
+				body: map[string]any{"current_password": "pat's first password", "new_password": "short"}, want: http.StatusUnprocessableEntity, specRejects: true, wantField: "new_password"},
+			{name: "wrong current password", method: "POST", path: mine, token: p.AccessToken,
+				body: map[string]any{"current_password": "a guess", "new_password": "pat's new password"}, want: http.StatusForbidden, wantField: "current_password"},
+			{name: "change", method: "POST", path: mine, token: p.AccessToken,
+				body: map[string]any{"current_password": "pat's first password", "new_password": "pat's new password"}, want: http.StatusOK},
+			{name: "login with the old password", method: "POST", path: login,
+				body: map[string]any{"email": "pat@example.com", "password": "pat's first password"}, want: http.StatusUnauthorized},
+			{name: "login with the new password", method: "POST", path: login,
+				body: map[string]any{"email": "pat@example.com", "password": "pat's new password"}, want: http.StatusOK},
+		})
+	})
 	t.Run("logout", func(t *testing.T) {
 		p := e.login(t, admin, specPassword)
 		e.run(t, []specCall{

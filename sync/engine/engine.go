@@ -163,7 +163,7 @@ func (e *Engine) apply(ctx context.Context, actor domain.Actor, op wire.Op, ifVe
 	if device == "" {
 		device = ServerDevice
 	}
-	ts, err := e.checkOp(actor, op)
+	ts, err := e.checkOp(actor, op, ownPasswordChange(ctx, actor, op))
 	if err != nil {
 		return rejected(op.OpID, err), nil
 	}
@@ -220,8 +220,9 @@ type write struct {
 	fresh bool
 }
 
-// checkOp validates an op's envelope and the actor's permission, and parses its clock.
-func (e *Engine) checkOp(actor domain.Actor, op wire.Op) (hlc.Timestamp, error) {
+// checkOp validates an op's envelope and the actor's permission (unless self, for a user's
+// change of their own password), and parses its clock.
+func (e *Engine) checkOp(actor domain.Actor, op wire.Op, self bool) (hlc.Timestamp, error) {
 	var fields []domain.FieldError
 	if _, err := uuid.Parse(op.OpID); err != nil {
 		fields = append(fields, domain.FieldError{Field: "op_id", Message: "must be a UUID"})
@@ -240,7 +241,7 @@ func (e *Engine) checkOp(actor domain.Actor, op wire.Op) (hlc.Timestamp, error) 
 	if err := domain.Invalid(fields); err != nil {
 		return ts, err
 	}
-	if !actor.Role.Can(perm) {
+	if !actor.Role.Can(perm) && !self {
 		return ts, domain.Errorf(domain.EFORBIDDEN, "role %s may not %s (needs %s)", actor.Role, op.Type, perm)
 	}
 	if ahead := ts.Time().Sub(e.now()); ahead > MaxClockSkew {
