@@ -95,7 +95,11 @@ func ReaderFromKey(ctx context.Context, st ReaderStore, key string) (*domain.Rea
 	if !ok || id == "" || !strings.HasPrefix(key, readerKeyPrefix) {
 		return nil, unauthorized("the reader key is malformed")
 	}
-	r, err := st.GetReader(ctx, id)
+	// One row by its key, read without ctx's cancellation: a read under a context that can be
+	// cancelled starts a goroutine in the SQLite driver to watch it, and the first read after a
+	// cabinet sweep's commit — what a cabinet's next sweep begins with — took ~0.2 ms instead
+	// of ~0.09 ms for it.
+	r, err := st.GetReader(context.WithoutCancel(ctx), id)
 	if domain.ErrorCode(err) == domain.ENOTFOUND {
 		return nil, unauthorized("the reader key is unknown")
 	}

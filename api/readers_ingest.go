@@ -4,6 +4,8 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"strconv"
+	"sync"
 
 	jsonv2 "github.com/go-json-experiment/json"
 	"github.com/labstack/echo/v5"
@@ -20,7 +22,9 @@ const (
 	readerBodyLimit   = ingest.MaxBody
 )
 
-// Ingester takes reader payloads in: the readers/ingest service.
+// Ingester takes reader payloads in: the readers/ingest service. Sweep keeps nothing of
+// b.Reads once it returns (the service copies out the reads it keeps): postSweep parses the
+// next sweep into the same list.
 type Ingester interface {
 	Sweep(ctx context.Context, readerID string, b payload.Batch) (domain.SweepResult, error)
 	Events(ctx context.Context, readerID string, body []byte) (ingest.EventsResult, error)
@@ -60,15 +64,41 @@ func ownReader(next echo.HandlerFunc) echo.HandlerFunc {
 // format. A malformed body is a 400 and an invalid one a 422, both saying why, and nothing is
 // applied; a sweep posted again answers its stored result.
 func postSweep(in Ingester) echo.HandlerFunc {
+	// The buffers bodies are read into, used again: ParseBatch copies out all it keeps, so a
+	// buffer is free once the body is parsed, and a cabinet's 300 KB a sweep is not left to the
+	// garbage collector every time.
+	var bodies sync.Pool
+	// The same for the list the reads are parsed into: the service copies out the reads it
+	// keeps, so the list is free again once the sweep is taken in.
+	var readLists sync.Pool
 	return func(c *echo.Context) error {
-		body, err := readReaderBody(c)
+		buf, _ := bodies.Get().(*[]byte)
+		if buf == nil {
+			buf = new([]byte)
+		}
+		body, err := readReaderBodyInto(c, *buf)
 		if err != nil {
 			return err
 		}
-		b, err := payload.ParseBatch(body)
+		list, _ := readLists.Get().(*[]payload.Read)
+		if list == nil {
+			list = new([]payload.Read)
+		}
+		b, err := payload.ParseBatchInto(*list, body)
+		if cap(body) <= maxPooledBody {
+			*buf = body[:0]
+			bodies.Put(buf)
+		}
 		if err != nil {
 			return err
 		}
+		defer func() { // once the answer is sent
+			if cap(b.Reads) <= maxPooledReads {
+				clear(b.Reads) // let go of the EPCs
+				*list = b.Reads[:0]
+				readLists.Put(list)
+			}
+		}()
 		res, err := in.Sweep(c.Request().Context(), c.Param("id"), b)
 		if err != nil {
 			return err
@@ -79,6 +109,9 @@ func postSweep(in Ingester) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
+		// Its length is known: sent with it, the result goes out in one piece instead of the
+		// chunked encoding net/http falls back to for a body larger than its 2 KB buffer.
+		c.Response().Header().Set(echo.HeaderContentLength, strconv.Itoa(len(out)))
 		return c.JSONBlob(http.StatusOK, out)
 	}
 }
@@ -100,15 +133,31 @@ func postReaderEvents(in Ingester) echo.HandlerFunc {
 	}
 }
 
+// maxPooledBody and maxPooledReads are the largest body buffer and list of reads postSweep
+// keeps for the next sweep.
+const (
+	maxPooledBody  = 1 << 20
+	maxPooledReads = 1 << 14
+)
+
 // readReaderBody reads a reader's payload — often hundreds of kilobytes — into one buffer of
 // the size its Content-Length announces, instead of growing one as it goes.
 func readReaderBody(c *echo.Context) ([]byte, error) {
+	return readReaderBodyInto(c, nil)
+}
+
+// readReaderBodyInto is readReaderBody reading into buf when it has room.
+func readReaderBodyInto(c *echo.Context, buf []byte) ([]byte, error) {
 	r := c.Request()
 	n := r.ContentLength
 	if r.Body == nil || n <= 0 || n > readerBodyLimit { // unknown length: limitBody still caps it
 		return readBody(c)
 	}
-	body := make([]byte, n)
+	body := buf[:0]
+	if int64(cap(body)) < n {
+		body = make([]byte, n)
+	}
+	body = body[:n]
 	if _, err := io.ReadFull(r.Body, body); err != nil {
 		return nil, err
 	}

@@ -24,7 +24,8 @@ type input struct {
 }
 
 // Sweep takes in a cabinet's sweep batch (POST /v1/readers/{id}/sweeps) and returns its
-// result; the same sweep again returns the stored result and changes nothing.
+// result; the same sweep again returns the stored result and changes nothing. It keeps nothing
+// of b.Reads once it returns, so the caller may parse the next batch into the same list.
 func (s *Service) Sweep(ctx context.Context, readerID string, b payload.Batch) (domain.SweepResult, error) {
 	if b.DoorBadge != "" { // ParseBatch normalized it; a Batch made in code may not be
 		uid, err := nfc.Normalize(b.DoorBadge)

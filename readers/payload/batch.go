@@ -41,6 +41,12 @@ const (
 //
 // The body is decoded in one pass (batchDecoder), without building a tree of it first.
 func ParseBatch(body []byte) (Batch, error) {
+	return ParseBatchInto(nil, body)
+}
+
+// ParseBatchInto is ParseBatch putting the reads into reads[:0] when it has room, so that a
+// caller taking in sweep after sweep can use one list again once it is done with a batch.
+func ParseBatchInto(reads []Read, body []byte) (Batch, error) {
 	if c := firstByte(body); c != '{' {
 		if c == 0 {
 			return Batch{}, domain.FieldErrorf(domain.EMALFORMED, "body", "empty body")
@@ -48,6 +54,7 @@ func ParseBatch(body []byte) (Batch, error) {
 		return Batch{}, domain.FieldErrorf(domain.EMALFORMED, "body", "a sweep batch must be a JSON object")
 	}
 	d := newBatchDecoder(body)
+	d.reads0 = reads[:0]
 	in, err := d.decode()
 	if err != nil {
 		return Batch{}, d.malformed(err)

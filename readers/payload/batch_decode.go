@@ -40,6 +40,8 @@ type batchDecoder struct {
 	times map[string]time.Time // parsed timestamps by the JSON string as sent
 	// lastRaw is the last EPC read as sent (quoted), lastEPC the same normalized.
 	lastRaw, lastEPC string
+	// reads0 is the list the reads go into when it has room (ParseBatchInto).
+	reads0 []Read
 }
 
 // checked is a value as checked: the result, or the problem with it.
@@ -237,7 +239,11 @@ func (d *batchDecoder) readList(in *batchIn) error {
 		return err
 	}
 	// About 90 bytes a read in the most compact spelling: enough room for most bodies.
-	in.reads = make([]Read, 0, min(len(d.body)/90+1, 1<<16))
+	if n := min(len(d.body)/90+1, 1<<16); cap(d.reads0) >= n {
+		in.reads = d.reads0
+	} else {
+		in.reads = make([]Read, 0, n)
+	}
 	for i := 0; d.dec.PeekKind() != ']'; i++ {
 		if err := d.read(in, i); err != nil {
 			return err

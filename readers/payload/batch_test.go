@@ -3,6 +3,7 @@ package payload
 import (
 	"errors"
 	"fmt"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -213,5 +214,32 @@ func TestParseBatchSpellings(t *testing.T) {
 	}}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("ParseBatch =\n %+v\nwant\n %+v", got, want)
+	}
+}
+
+// TestParseBatchIntoUsesTheList: a list with room takes the reads — the same as ParseBatch
+// finds — and one used before is overwritten, not appended to.
+func TestParseBatchIntoUsesTheList(t *testing.T) {
+	body := batchBody(10)
+	want, err := ParseBatch(body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	list := make([]Read, 5, 1000)
+	for range 2 {
+		got, err := ParseBatchInto(list, body)
+		if err != nil {
+			t.Fatalf("ParseBatchInto(10 tags) = %v", err)
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("ParseBatchInto(10 tags) =\n %+v\nwant what ParseBatch finds\n %+v", got, want)
+		}
+		if &got.Reads[0] != &list[:1][0] {
+			t.Errorf("ParseBatchInto(a list of capacity 1000) put 30 reads elsewhere")
+		}
+		list = got.Reads
+	}
+	if got, err := ParseBatchInto(make([]Read, 0, 2), body); err != nil || len(got.Reads) != 30 {
+		t.Errorf("ParseBatchInto(a list of capacity 2) = %d reads, %v; want 30", len(got.Reads), err)
 	}
 }

@@ -90,12 +90,16 @@ func Dedupe(reads []Read) []Read {
 	n := len(reads)/2 + 1
 	out := make([]Read, 0, n)
 	at := make(map[string]int, n)
+	i := -1 // out's entry of the read before: readers send a tag's reads one after another
 	for _, r := range reads {
-		i, seen := at[r.EPC]
-		if !seen {
-			at[r.EPC] = len(out)
-			out = append(out, r)
-			continue
+		if i < 0 || out[i].EPC != r.EPC {
+			var seen bool
+			if i, seen = at[r.EPC]; !seen {
+				i = len(out)
+				at[r.EPC] = i
+				out = append(out, r)
+				continue
+			}
 		}
 		m := &out[i]
 		if r.RSSI > m.RSSI {

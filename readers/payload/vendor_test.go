@@ -268,6 +268,22 @@ func TestDedupe(t *testing.T) {
 	if got := Dedupe(nil); len(got) != 0 {
 		t.Errorf("Dedupe(nil) = %v, want empty", got)
 	}
+	// A tag's reads one after another, as a cabinet sends them, and a tag read again later.
+	runs := []Read{
+		{EPC: a, Antenna: 1, RSSI: -60, Count: 1, FirstSeen: at(3)},
+		{EPC: a, Antenna: 2, RSSI: -52, Count: 1, FirstSeen: at(4)},
+		{EPC: b, Antenna: 1, RSSI: -70, Count: 2, FirstSeen: at(5)},
+		{EPC: b, Antenna: 2, RSSI: -75, Count: 1, FirstSeen: at(1)},
+		{EPC: a, Antenna: 3, RSSI: -58, Count: 4, FirstSeen: at(2)},
+		{EPC: a, Antenna: 4, RSSI: -51, Count: 1, FirstSeen: at(6)},
+	}
+	wantRuns := []Read{
+		{EPC: a, Antenna: 4, RSSI: -51, Count: 7, FirstSeen: at(2)},
+		{EPC: b, Antenna: 1, RSSI: -70, Count: 3, FirstSeen: at(1)},
+	}
+	if got := Dedupe(runs); fmt.Sprint(got) != fmt.Sprint(wantRuns) {
+		t.Errorf("Dedupe(runs of reads) =\n %v\nwant\n %v", got, wantRuns)
+	}
 }
 
 func TestFilterRSSI(t *testing.T) {

@@ -253,6 +253,14 @@ func (t *tx) queryRow(query string, args ...any) *sql.Row {
 
 // write runs fn in one IMMEDIATE transaction on the writer connection and commits it when fn
 // returns nil.
+//
+// The transaction ends with ctx — database/sql rolls it back once ctx is done, the statement
+// running finishes first, and it never commits — but its statements run without ctx's
+// cancellation. With a context that can be cancelled the driver watches each statement with a
+// goroutine of its own and a progress callback every 1,000 SQLite steps: a cabinet sweep's
+// CreateSweep took ~0.3 ms (8%) longer under a request's context than under
+// context.Background. A statement here writes one entity or a few hundred sightings, too
+// short to be worth interrupting half-way.
 func (db *DB) write(ctx context.Context, fn func(t *tx) error) error {
 	if b := batchOf(ctx); b != nil {
 		return b.write(ctx, fn)
@@ -261,8 +269,11 @@ func (db *DB) write(ctx context.Context, fn func(t *tx) error) error {
 	if err != nil {
 		return err
 	}
-	if err := fn(&tx{db: db, ctx: ctx, sql: sqlTx}); err != nil {
+	if err := fn(&tx{db: db, ctx: context.WithoutCancel(ctx), sql: sqlTx}); err != nil {
 		_ = sqlTx.Rollback()
+		if ctx.Err() != nil { // rolled back under fn, which then saw sql.ErrTxDone
+			return ctx.Err()
+		}
 		return err
 	}
 	if err := sqlTx.Commit(); err != nil {
