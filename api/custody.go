@@ -90,22 +90,17 @@ func custodyAction(st ItemReader, w Writer, ch checker, opType string) echo.Hand
 
 // itemHistory handles GET /v1/items/{id}/history: every custody and status event of the
 // item, newest first, with who, where, when and from which device.
-func itemHistory(items ItemReader, hist HistoryReader) echo.HandlerFunc {
+func itemHistory(items ItemReader, hist HistoryReader, sc sites) echo.HandlerFunc {
 	return func(c *echo.Context) error {
 		id := c.Param("id")
 		page, err := pageFrom(c)
 		if err != nil {
 			return err
 		}
-		ctx := c.Request().Context()
-		it, err := items.GetItem(ctx, id)
-		if err != nil {
+		if _, err := getVisibleItem(c, items, sc, id); err != nil {
 			return err
 		}
-		if it.Deleted {
-			return gone("item", id)
-		}
-		events, next, err := hist.ListCustodyEvents(ctx, id, page)
+		events, next, err := hist.ListCustodyEvents(c.Request().Context(), id, page)
 		if err != nil {
 			return err
 		}

@@ -44,6 +44,8 @@ func TestBadInputIsAProblem(t *testing.T) {
 		{"bad date", req{Method: "POST", Path: "/v1/items", Body: `{"product_id":"` + product + `","purchase_date":"03/04/2025"}`}, 422, "purchase_date", "YYYY-MM-DD"},
 		{"unknown product", req{Method: "POST", Path: "/v1/items", Body: `{"product_id":"0190c0de-0000-7000-8000-000000000000"}`}, 422, "product_id", ""},
 		{"bad email", req{Method: "POST", Path: "/v1/users", Body: `{"email":"nope","name":"N","role":"field","password":"longenough"}`}, 422, "email", ""},
+		{"reason not in the list", req{Method: "POST", Path: "/v1/stock/adjust", Body: `{"product_id":"` + product + `","location_id":"x","delta":1,"reason":"stolen"}`}, 422, "reason", "one of receive, pick, consume"},
+		{"check-out to nobody", req{Method: "POST", Path: "/v1/items/0190c0de-0000-7000-8000-000000000000/checkout", Body: `{}`}, 422, "holder_id", "unless badge is given"},
 		{"limit too large", req{Method: "GET", Path: "/v1/items?limit=501"}, 422, "limit", "500"},
 		{"limit not a number", req{Method: "GET", Path: "/v1/items?limit=ten"}, 422, "limit", ""},
 		{"unknown status filter", req{Method: "GET", Path: "/v1/items?status=broken"}, 422, "status", ""},

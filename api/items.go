@@ -189,6 +189,22 @@ func getLiveItem(c *echo.Context, items ItemReader, id string) (*domain.Item, er
 	return it, nil
 }
 
+// getVisibleItem is getLiveItem for reads: an item outside the caller's sites is not found.
+func getVisibleItem(c *echo.Context, items ItemReader, sc sites, id string) (*domain.Item, error) {
+	it, err := getLiveItem(c, items, id)
+	if err != nil {
+		return nil, err
+	}
+	vis, err := sc.visibility(c)
+	if err != nil {
+		return nil, err
+	}
+	if !vis.SeesItem(it) {
+		return nil, gone("item", id)
+	}
+	return it, nil
+}
+
 // createItemOp creates an item from a prepared body and reads it back.
 func createItemOp(c *echo.Context, items ItemReader, w Writer, it itemCreate) (*domain.Item, error) {
 	id, err := newID()
@@ -230,9 +246,9 @@ func createItem(items ItemReader, w Writer, ch checker) echo.HandlerFunc {
 	}
 }
 
-func getItem(items ItemReader) echo.HandlerFunc {
+func getItem(items ItemReader, sc sites) echo.HandlerFunc {
 	return func(c *echo.Context) error {
-		it, err := getLiveItem(c, items, c.Param("id"))
+		it, err := getVisibleItem(c, items, sc, c.Param("id"))
 		if err != nil {
 			return err
 		}
@@ -266,10 +282,13 @@ func itemFilterFrom(c *echo.Context, now func() time.Time) (domain.ItemFilter, e
 	}, nil
 }
 
-func listItems(items ItemReader, now func() time.Time) echo.HandlerFunc {
+func listItems(items ItemReader, now func() time.Time, sc sites) echo.HandlerFunc {
 	return func(c *echo.Context) error {
 		f, err := itemFilterFrom(c, now)
 		if err != nil {
+			return err
+		}
+		if f.Visible, err = sc.visibility(c); err != nil {
 			return err
 		}
 		its, next, err := items.ListItems(c.Request().Context(), f)

@@ -61,17 +61,24 @@ func createLocation(locs LocationReader, w Writer, ch checker) echo.HandlerFunc 
 	}
 }
 
-func getLocation(locs LocationReader) echo.HandlerFunc {
+func getLocation(locs LocationReader, sc sites) echo.HandlerFunc {
 	return func(c *echo.Context) error {
 		l, err := getLiveLocation(c, locs, c.Param("id"))
 		if err != nil {
 			return err
 		}
+		vis, err := sc.visibility(c)
+		if err != nil {
+			return err
+		}
+		if !vis.SeesLocation(l.ID) {
+			return gone("location", l.ID)
+		}
 		return entityResponse(c, http.StatusOK, l.Version, l)
 	}
 }
 
-func listLocations(locs LocationReader) echo.HandlerFunc {
+func listLocations(locs LocationReader, sc sites) echo.HandlerFunc {
 	return func(c *echo.Context) error {
 		page, err := pageFrom(c)
 		if err != nil {
@@ -82,6 +89,9 @@ func listLocations(locs LocationReader) echo.HandlerFunc {
 			return err
 		}
 		f := domain.LocationFilter{Kind: kind, ParentID: c.QueryParam("parent_id"), Query: c.QueryParam("q"), Page: page}
+		if f.Visible, err = sc.visibility(c); err != nil {
+			return err
+		}
 		ls, next, err := locs.ListLocations(c.Request().Context(), f)
 		if err != nil {
 			return err

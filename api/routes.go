@@ -19,6 +19,7 @@ func (s *Server) routes(e *echo.Echo) {
 
 	st, w, ch, now := s.deps.Store, s.deps.Engine, s.checker, s.now
 	ss := sessions{store: st, tokens: s.tokens, refreshTTL: s.cfg.RefreshTTL, now: now}
+	sc := sites{users: st, locs: st}
 	auth := s.authenticate
 	can := require
 
@@ -36,8 +37,8 @@ func (s *Server) routes(e *echo.Echo) {
 
 	// Register.
 	e.POST("/v1/locations", createLocation(st, w, ch), auth, can(domain.PermWriteRegister))
-	e.GET("/v1/locations", listLocations(st), auth, can(domain.PermReadRegister))
-	e.GET("/v1/locations/:id", getLocation(st), auth, can(domain.PermReadRegister))
+	e.GET("/v1/locations", listLocations(st, sc), auth, can(domain.PermReadRegister))
+	e.GET("/v1/locations/:id", getLocation(st, sc), auth, can(domain.PermReadRegister))
 	e.PATCH("/v1/locations/:id", patchLocation(st, w, ch), auth, can(domain.PermWriteRegister))
 
 	e.POST("/v1/products", createProduct(st, w, ch), auth, can(domain.PermWriteRegister))
@@ -46,8 +47,8 @@ func (s *Server) routes(e *echo.Echo) {
 	e.PATCH("/v1/products/:id", patchProduct(st, w, ch), auth, can(domain.PermWriteRegister))
 
 	e.POST("/v1/items", createItem(st, w, ch), auth, can(domain.PermWriteRegister))
-	e.GET("/v1/items", listItems(st, now), auth, can(domain.PermReadRegister))
-	e.GET("/v1/items/:id", getItem(st), auth, can(domain.PermReadRegister))
+	e.GET("/v1/items", listItems(st, now, sc), auth, can(domain.PermReadRegister))
+	e.GET("/v1/items/:id", getItem(st, sc), auth, can(domain.PermReadRegister))
 	e.PATCH("/v1/items/:id", patchItem(st, w, ch), auth, can(domain.PermWriteRegister))
 	e.DELETE("/v1/items/:id", deleteItem(st, w), auth, can(domain.PermWriteRegister))
 	e.PUT("/v1/items/by-external-id/:external_id", putItemByExternalID(st, w, ch), auth, can(domain.PermWriteRegister))
@@ -64,12 +65,12 @@ func (s *Server) routes(e *echo.Echo) {
 	e.POST("/v1/items/:id/lost", custodyAction(st, w, ch, wire.OpItemLost), auth, can(domain.PermCustody))
 	e.POST("/v1/items/:id/found", custodyAction(st, w, ch, wire.OpItemFound), auth, can(domain.PermCustody))
 	e.POST("/v1/items/:id/retire", custodyAction(st, w, ch, wire.OpItemRetire), auth, can(domain.PermWriteRegister))
-	e.GET("/v1/items/:id/history", itemHistory(st, st), auth, can(domain.PermReadRegister))
+	e.GET("/v1/items/:id/history", itemHistory(st, st, sc), auth, can(domain.PermReadRegister))
 
 	e.POST("/v1/stock/adjust", stockOp(st, w, ch, wire.OpStockAdjust), auth, can(domain.PermStock))
 	e.POST("/v1/stock/count", stockOp(st, w, ch, wire.OpStockCount), auth, can(domain.PermStock))
 	e.PUT("/v1/stock/levels", setStockMin(st, w, ch), auth, can(domain.PermWriteRegister))
-	e.GET("/v1/stock", listStock(st), auth, can(domain.PermReadRegister))
+	e.GET("/v1/stock", listStock(st, sc), auth, can(domain.PermReadRegister))
 
 	// Offline sync, and the conflicts it keeps for supervisors.
 	e.POST(routeSync, syncHandler(w), auth, can(domain.PermSync))

@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"net/http"
+	"slices"
 
 	"github.com/labstack/echo/v5"
 
@@ -98,7 +99,7 @@ func setStockMin(st StockReader, w Writer, ch checker) echo.HandlerFunc {
 }
 
 // listStock handles GET /v1/stock?product_id=&location_id=&below_min=true.
-func listStock(st StockReader) echo.HandlerFunc {
+func listStock(st StockReader, sc sites) echo.HandlerFunc {
 	return func(c *echo.Context) error {
 		below, err := queryBool(c, "below_min")
 		if err != nil {
@@ -107,6 +108,13 @@ func listStock(st StockReader) echo.HandlerFunc {
 		levels, err := st.ListStockLevels(c.Request().Context(), c.QueryParam("product_id"), c.QueryParam("location_id"), below)
 		if err != nil {
 			return err
+		}
+		vis, err := sc.visibility(c)
+		if err != nil {
+			return err
+		}
+		if vis != nil {
+			levels = slices.DeleteFunc(levels, func(l *domain.StockLevel) bool { return !vis.SeesLocation(l.LocationID) })
 		}
 		if levels == nil {
 			levels = []*domain.StockLevel{}

@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/go-playground/validator/v10"
 
@@ -123,8 +124,27 @@ func fieldMessage(fe validator.FieldError) string {
 		return "must be an RFC 3339 time such as 2024-05-01T10:15:30Z"
 	case "printascii":
 		return "must be printable ASCII"
+	case "oneof":
+		return "must be one of " + strings.ReplaceAll(p, " ", ", ")
+	case "required_without":
+		return "is required unless " + snakeCase(p) + " is given"
 	}
 	return "is invalid (" + fe.Tag() + ")"
+}
+
+// snakeCase turns a Go field name as validator parameters give it ("HolderID") into its JSON
+// name ("holder_id").
+func snakeCase(name string) string {
+	var b strings.Builder
+	rs := []rune(name)
+	for i, r := range rs {
+		upper := unicode.IsUpper(r)
+		if upper && i > 0 && (!unicode.IsUpper(rs[i-1]) || (i+1 < len(rs) && unicode.IsLower(rs[i+1]))) {
+			b.WriteByte('_')
+		}
+		b.WriteRune(unicode.ToLower(r))
+	}
+	return b.String()
 }
 
 func joinStrings[T ~string](vs []T) string {

@@ -36,6 +36,8 @@ type ItemFilter struct {
 	Overdue   bool
 	OverdueAt time.Time
 	Query     string
+	// Visible, when not nil, keeps only the items a user who works at some sites may see.
+	Visible *Visibility
 	Page
 }
 

@@ -36,6 +36,8 @@ type LocationFilter struct {
 	Kind     LocationKind
 	ParentID string
 	Query    string
+	// Visible, when not nil, keeps only the locations under a user's sites.
+	Visible *Visibility
 	Page
 }
 

@@ -257,6 +257,14 @@ func eqIf[S ~string](filter bson.D, field string, value S) bson.D {
 	return append(filter, bson.E{Key: field, Value: string(value)})
 }
 
+// nonNilIDs returns ids, or an empty list for nil: $in needs an array.
+func nonNilIDs(ids []string) []string {
+	if ids == nil {
+		return []string{}
+	}
+	return ids
+}
+
 func byID(id string) bson.D { return bson.D{{Key: "_id", Value: id}} }
 
 // count counts the live documents of c.

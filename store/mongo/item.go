@@ -137,6 +137,17 @@ func (db *DB) ListItems(ctx context.Context, f domain.ItemFilter) (_ []*domain.I
 		filter = append(filter, bson.E{Key: "due_at", Value: bson.D{{Key: "$lt", Value: at}}})
 	}
 	filter = matchQuery(filter, f.Query, "serial_number", "asset_tag", "external_id", "notes")
+	if v := f.Visible; v != nil {
+		// The rule of domain.Visibility.SeesItem, under $and: the search above may hold an $or.
+		or := bson.A{
+			bson.D{{Key: "location_id", Value: ""}},
+			bson.D{{Key: "location_id", Value: bson.D{{Key: "$in", Value: nonNilIDs(v.LocationIDs())}}}},
+		}
+		if v.HolderID != "" {
+			or = append(or, bson.D{{Key: "holder_id", Value: v.HolderID}})
+		}
+		filter = append(filter, bson.E{Key: "$and", Value: bson.A{bson.D{{Key: "$or", Value: or}}}})
+	}
 	docs, next, err := listEntities[itemDoc](ctx, db.items, filter, f.Page)
 	if err != nil {
 		return nil, "", err

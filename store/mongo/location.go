@@ -67,6 +67,11 @@ func (db *DB) ListLocations(ctx context.Context, f domain.LocationFilter) (_ []*
 	filter := eqIf(bson.D{}, "kind", f.Kind)
 	filter = eqIf(filter, "parent_id", f.ParentID)
 	filter = matchQuery(filter, f.Query, "name")
+	if f.Visible != nil {
+		// Under $and: the page's cursor adds its own condition on _id.
+		in := bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: nonNilIDs(f.Visible.LocationIDs())}}}}
+		filter = append(filter, bson.E{Key: "$and", Value: bson.A{in}})
+	}
 	docs, next, err := listEntities[locationDoc](ctx, db.locations, filter, f.Page)
 	if err != nil {
 		return nil, "", err

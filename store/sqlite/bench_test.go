@@ -149,6 +149,8 @@ func BenchmarkListItems(b *testing.B) {
 			{"filter=product", domain.ItemFilter{ProductID: s.products[3]}},
 			{"filter=status", domain.ItemFilter{Status: domain.StatusInRepair}},
 			{"filter=overdue", domain.ItemFilter{Overdue: true, OverdueAt: sqlite.SeedNow}},
+			{"filter=sites(10%)", domain.ItemFilter{Visible: seedSiteOf(20)}},
+			{"filter=sites(0.5%)", domain.ItemFilter{Visible: seedSiteOf(1)}},
 		} {
 			b.Run(tc.name, func(b *testing.B) {
 				ctx := context.Background()
@@ -164,4 +166,14 @@ func BenchmarkListItems(b *testing.B) {
 			})
 		}
 	})
+}
+
+// seedSiteOf returns what a user sees who works at a site holding the first n of the seed's 200
+// locations (about n/200 of the items).
+func seedSiteOf(n int) *domain.Visibility {
+	locs := []*domain.Location{{ID: "site", Kind: domain.LocationSite}}
+	for i := range n {
+		locs = append(locs, &domain.Location{ID: fmt.Sprintf("loc-%d", i), ParentID: "site"})
+	}
+	return domain.NewVisibility("nobody", []string{"site"}, locs)
 }

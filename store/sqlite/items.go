@@ -230,5 +230,17 @@ func itemListQuery(f domain.ItemFilter) listQuery {
 	if f.Query != "" {
 		q.add("instr(search, ?) > 0", search(f.Query))
 	}
+	if f.Visible != nil {
+		// The same rule as domain.Visibility.SeesItem; the ids go as one JSON array, so a
+		// large site is one argument, not thousands.
+		q.add("(location_id IS NULL OR location_id IN (SELECT value FROM json_each(?)) OR holder_id = ?)",
+			jsonIDs(f.Visible.LocationIDs()), f.Visible.HolderID)
+	}
 	return q
+}
+
+// jsonIDs encodes ids as a JSON array for json_each.
+func jsonIDs(ids []string) string {
+	b, _ := json.Marshal(nonNil(ids)) // a []string always encodes
+	return string(b)
 }

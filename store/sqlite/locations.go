@@ -73,6 +73,9 @@ func (db *DB) ListLocations(ctx context.Context, f domain.LocationFilter) (_ []*
 	if f.Query != "" {
 		q.add("instr(search, ?) > 0", search(f.Query))
 	}
+	if f.Visible != nil {
+		q.add("id IN (SELECT value FROM json_each(?))", jsonIDs(f.Visible.LocationIDs()))
+	}
 	limit := pageLimit(f.Limit)
 	query, args := q.build(locationColumns, "locations", after, limit)
 	rows, err := db.query(ctx, query, args...)

@@ -96,9 +96,14 @@ func testItemFilters(t *testing.T, st Store) {
 	})
 	d3 := mk(drill, "D-3", func(it *domain.Item) { it.Status, it.HolderID, it.DueAt = domain.StatusCheckedOut, holder, &future })
 	s1 := mk(saw, "S-1", func(it *domain.Item) { it.LocationID, it.Status = shelf.ID, domain.StatusInRepair })
-	s2 := mk(saw, "S-2", func(it *domain.Item) { it.LocationID, it.Notes = van.ID, "blade: ALPHA grade" })
+	s2 := mk(saw, "S-2", func(it *domain.Item) {
+		it.LocationID, it.Notes, it.Status, it.HolderID = van.ID, "blade: ALPHA grade", domain.StatusCheckedOut, holder
+	})
 	gone := mk(saw, "S-ALPHA-gone", func(it *domain.Item) { it.LocationID = van.ID })
 	tombstoneItem(t, st, gone)
+	shelfOnly := func(user string) *domain.Visibility {
+		return domain.NewVisibility(user, []string{shelf.ID}, []*domain.Location{van, shelf})
+	}
 
 	tests := []struct {
 		name   string
@@ -108,7 +113,7 @@ func testItemFilters(t *testing.T, st Store) {
 		{"no filter", domain.ItemFilter{}, sortedIDs(d1.ID, d2.ID, d3.ID, s1.ID, s2.ID)},
 		{"product", domain.ItemFilter{ProductID: saw.ID}, sortedIDs(s1.ID, s2.ID)},
 		{"location", domain.ItemFilter{LocationID: van.ID}, sortedIDs(d1.ID, s2.ID)},
-		{"holder", domain.ItemFilter{HolderID: holder}, sortedIDs(d2.ID, d3.ID)},
+		{"holder", domain.ItemFilter{HolderID: holder}, sortedIDs(d2.ID, d3.ID, s2.ID)},
 		{"status", domain.ItemFilter{Status: domain.StatusInRepair}, sortedIDs(s1.ID)},
 		{"overdue", domain.ItemFilter{Overdue: true, OverdueAt: now}, sortedIDs(d2.ID)},
 		{"overdue later", domain.ItemFilter{Overdue: true, OverdueAt: future.Add(time.Millisecond)}, sortedIDs(d2.ID, d3.ID)},
@@ -118,6 +123,11 @@ func testItemFilters(t *testing.T, st Store) {
 		{"query no match", domain.ItemFilter{Query: "zzz"}, nil},
 		{"query with LIKE wildcards", domain.ItemFilter{Query: "D_%"}, nil},
 		{"product and status", domain.ItemFilter{ProductID: drill.ID, Status: domain.StatusCheckedOut}, sortedIDs(d2.ID, d3.ID)},
+		{"visible: the shelf's site, anything without a location", domain.ItemFilter{Visible: shelfOnly(newID(t))}, sortedIDs(d2.ID, d3.ID, s1.ID)},
+		{"visible: and what the user holds elsewhere", domain.ItemFilter{Visible: shelfOnly(holder)}, sortedIDs(d2.ID, d3.ID, s1.ID, s2.ID)},
+		{"visible and query", domain.ItemFilter{Visible: shelfOnly(holder), Query: "alpha"}, sortedIDs(s2.ID)},
+		{"visible and location", domain.ItemFilter{Visible: shelfOnly(newID(t)), LocationID: van.ID}, nil},
+		{"visible: no sites", domain.ItemFilter{Visible: domain.NewVisibility("", nil, nil)}, sortedIDs(d2.ID, d3.ID)},
 		{"location and query", domain.ItemFilter{LocationID: van.ID, Query: "alpha"}, sortedIDs(d1.ID, s2.ID)},
 		{"unknown product", domain.ItemFilter{ProductID: newID(t)}, nil},
 	}
@@ -149,12 +159,20 @@ func testLocationFilters(t *testing.T, st Store) {
 	old := makeLocation(t, st, "Old north van", domain.LocationVehicle, site.ID)
 	old.Deleted = true
 	must(t, "UpdateLocation(tombstone)", st.UpdateLocation(ctx, old, old.Version))
+	south := makeLocation(t, st, "South depot", domain.LocationSite, "")
+	southRoom := makeLocation(t, st, "South storeroom", domain.LocationStoreroom, south.ID)
+	all := []*domain.Location{site, room, cab, van, old, south, southRoom}
+	visible := func(sites ...string) *domain.Visibility { return domain.NewVisibility("", sites, all) }
 	tests := []struct {
 		name   string
 		filter domain.LocationFilter
 		want   []string
 	}{
-		{"no filter", domain.LocationFilter{}, sortedIDs(site.ID, room.ID, cab.ID, van.ID)},
+		{"no filter", domain.LocationFilter{}, sortedIDs(site.ID, room.ID, cab.ID, van.ID, south.ID, southRoom.ID)},
+		{"visible: north", domain.LocationFilter{Visible: visible(site.ID)}, sortedIDs(site.ID, room.ID, cab.ID, van.ID)},
+		{"visible: south", domain.LocationFilter{Visible: visible(south.ID)}, sortedIDs(south.ID, southRoom.ID)},
+		{"visible: none", domain.LocationFilter{Visible: visible()}, nil},
+		{"visible and query", domain.LocationFilter{Visible: visible(site.ID, south.ID), Query: "north"}, sortedIDs(site.ID, cab.ID)},
 		{"kind", domain.LocationFilter{Kind: domain.LocationVehicle}, sortedIDs(van.ID)},
 		{"parent", domain.LocationFilter{ParentID: site.ID}, sortedIDs(room.ID, van.ID)},
 		{"query name", domain.LocationFilter{Query: "north"}, sortedIDs(site.ID, cab.ID)},
@@ -274,6 +292,12 @@ func testPagination(t *testing.T, st Store) {
 		vs, next, err := st.ListLocations(ctx, domain.LocationFilter{Page: domain.Page{Cursor: cursor, Limit: limit}})
 		return ids(vs, locationID), next, err
 	}
+	someBins := domain.NewVisibility("", locs[1:6], nil) // five of the seven, each its own root
+	visibleLocPager := func(ctx context.Context, cursor string, limit int) ([]string, string, error) {
+		f := domain.LocationFilter{Visible: someBins, Page: domain.Page{Cursor: cursor, Limit: limit}}
+		vs, next, err := st.ListLocations(ctx, f)
+		return ids(vs, locationID), next, err
+	}
 	productPager := func(ctx context.Context, cursor string, limit int) ([]string, string, error) {
 		vs, next, err := st.ListProducts(ctx, domain.ProductFilter{Page: domain.Page{Cursor: cursor, Limit: limit}})
 		return ids(vs, productID), next, err
@@ -294,6 +318,7 @@ func testPagination(t *testing.T, st Store) {
 		{"items default limit", itemPager(st, domain.ItemFilter{}), 0, items},
 		{"items in repair by 2", itemPager(st, domain.ItemFilter{Status: domain.StatusInRepair}), 2, repair},
 		{"locations by 3", locPager, 3, locs},
+		{"visible locations by 2", visibleLocPager, 2, sortedIDs(locs[1:6]...)},
 		{"products by 4", productPager, 4, sortedIDs(products...)},
 		{"users by 2", userPager, 2, users},
 	}
