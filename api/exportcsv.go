@@ -45,10 +45,13 @@ func exportRecord(it *domain.Item) []string {
 // exportItems streams every item matching the list filters as CSV, one store page at a time.
 // Once the first row is sent the status is fixed, so a later failure ends the body early and
 // is logged.
-func exportItems(items ItemReader, now func() time.Time, log zerolog.Logger) echo.HandlerFunc {
+func exportItems(items ItemReader, now func() time.Time, sc sites, log zerolog.Logger) echo.HandlerFunc {
 	return func(c *echo.Context) error {
 		f, err := itemFilterFrom(c, now)
 		if err != nil {
+			return err
+		}
+		if f.Visible, err = sc.visibility(c); err != nil {
 			return err
 		}
 		f.Page = domain.Page{Limit: domain.MaxPageLimit}

@@ -38,7 +38,8 @@ func (s *Server) maintenanceRoutes(e *echo.Echo) {
 	st, w, ch, now := s.deps.Store, s.deps.Engine, s.checker, s.now
 	auth, can := s.authenticate, require
 	managers := requireRole(domain.RoleAdmin, domain.RoleSupervisor)
-	r := reports{items: st, locations: st, products: st, users: st, stock: st, history: st, ms: ms, now: now}
+	r := reports{items: st, locations: st, products: st, users: st, stock: st, history: st, ms: ms, now: now,
+		sites: sites{users: st, locs: st}}
 
 	// Maintenance and calibration: plans, records, hours of use and the due list.
 	e.PUT("/v1/maintenance/plans", setMaintenancePlan(ms, w, ch), auth, can(domain.PermWriteRegister))
@@ -215,7 +216,7 @@ func itemMaintenance(r reports) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		it, err := getLiveItem(c, r.items, c.Param("id"))
+		it, err := getVisibleItem(c, r.items, r.sites, c.Param("id"))
 		if err != nil {
 			return err
 		}

@@ -75,7 +75,7 @@ func (r reports) dueOf(ctx context.Context, items []*domain.Item, now time.Time)
 
 // plannedItems returns the live, unretired items some active plan covers: every item of a
 // product with a plan, and every item with a plan of its own.
-func (r reports) plannedItems(ctx context.Context, productID string) ([]*domain.Item, error) {
+func (r reports) plannedItems(ctx context.Context, vis *domain.Visibility, productID string) ([]*domain.Item, error) {
 	plans, err := r.ms.ListMaintenancePlans(ctx, nil)
 	if err != nil {
 		return nil, err
@@ -83,7 +83,8 @@ func (r reports) plannedItems(ctx context.Context, productID string) ([]*domain.
 	seen := map[string]bool{}
 	var out []*domain.Item
 	keep := func(it *domain.Item) {
-		if !seen[it.ID] && !it.Deleted && it.Status != domain.StatusRetired && (productID == "" || it.ProductID == productID) {
+		if !seen[it.ID] && !it.Deleted && it.Status != domain.StatusRetired && (productID == "" || it.ProductID == productID) &&
+			vis.SeesItem(it) {
 			seen[it.ID] = true
 			out = append(out, it)
 		}
@@ -94,7 +95,7 @@ func (r reports) plannedItems(ctx context.Context, productID string) ([]*domain.
 		case !p.Active():
 		case p.ProductID != "" && !listed[p.ProductID]:
 			listed[p.ProductID] = true
-			err = r.eachItem(ctx, domain.ItemFilter{ProductID: p.ProductID}, func(it *domain.Item) error { keep(it); return nil })
+			err = r.eachItem(ctx, vis, domain.ItemFilter{ProductID: p.ProductID}, func(it *domain.Item) error { keep(it); return nil })
 		case p.ItemID != "":
 			var it *domain.Item
 			it, err = r.items.GetItem(ctx, p.ItemID)
@@ -142,9 +143,13 @@ func maintenanceDue(r reports) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
+		vis, err := r.sites.visibility(c)
+		if err != nil {
+			return err
+		}
 		ctx := c.Request().Context()
 		now := r.now().UTC()
-		items, err := r.plannedItems(ctx, c.QueryParam("product_id"))
+		items, err := r.plannedItems(ctx, vis, c.QueryParam("product_id"))
 		if err != nil {
 			return err
 		}

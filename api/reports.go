@@ -26,6 +26,9 @@ type reports struct {
 	history   HistoryReader
 	ms        MaintenanceStore
 	now       func() time.Time
+	// sites limits each report to what the caller may see: a site supervisor's reports cover
+	// their sites.
+	sites sites
 }
 
 // wantsCSV reads ?format= (json or csv), falling back to the Accept header.
@@ -81,9 +84,9 @@ func reportTime(c *echo.Context, name string, def time.Time) (time.Time, error) 
 	return t.UTC(), nil
 }
 
-// eachItem calls fn with every live item f selects, a store page at a time.
-func (r reports) eachItem(ctx context.Context, f domain.ItemFilter, fn func(*domain.Item) error) error {
-	f.Page = domain.Page{Limit: domain.MaxPageLimit}
+// eachItem calls fn with every live item f selects that vis sees, a store page at a time.
+func (r reports) eachItem(ctx context.Context, vis *domain.Visibility, f domain.ItemFilter, fn func(*domain.Item) error) error {
+	f.Page, f.Visible = domain.Page{Limit: domain.MaxPageLimit}, vis
 	for {
 		items, next, err := r.items.ListItems(ctx, f)
 		if err != nil {
@@ -184,6 +187,10 @@ func (r reports) depreciation(c *echo.Context) error {
 	if err != nil {
 		return err
 	}
+	vis, err := r.sites.visibility(c)
+	if err != nil {
+		return err
+	}
 	ctx := c.Request().Context()
 	fin, err := r.financeByProduct(ctx)
 	if err != nil {
@@ -192,7 +199,7 @@ func (r reports) depreciation(c *echo.Context) error {
 	pc := &productCache{r: r}
 	lines := []depreciationLine{}
 	var cost, book int64
-	err = r.eachItem(ctx, domain.ItemFilter{ProductID: c.QueryParam("product_id"), LocationID: c.QueryParam("location_id")}, func(it *domain.Item) error {
+	err = r.eachItem(ctx, vis, domain.ItemFilter{ProductID: c.QueryParam("product_id"), LocationID: c.QueryParam("location_id")}, func(it *domain.Item) error {
 		if it.PurchaseCostCents <= 0 || it.Status == domain.StatusRetired {
 			return nil
 		}
@@ -265,7 +272,11 @@ func (r reports) inventoryValue(c *echo.Context) error {
 		}
 		return by[loc]
 	}
-	err = r.eachItem(ctx, domain.ItemFilter{}, func(it *domain.Item) error {
+	vis, err := r.sites.visibility(c)
+	if err != nil {
+		return err
+	}
+	err = r.eachItem(ctx, vis, domain.ItemFilter{}, func(it *domain.Item) error {
 		if it.Status == domain.StatusRetired || it.Status == domain.StatusLost {
 			return nil
 		}
@@ -286,7 +297,7 @@ func (r reports) inventoryValue(c *echo.Context) error {
 		return err
 	}
 	for _, lv := range levels {
-		if lv.Quantity <= 0 {
+		if lv.Quantity <= 0 || !vis.SeesLocation(lv.LocationID) {
 			continue
 		}
 		p, err := pc.get(ctx, lv.ProductID)

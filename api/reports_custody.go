@@ -126,11 +126,15 @@ func (r reports) utilization(c *echo.Context) error {
 	if !from.Before(to) {
 		return domain.FieldErrorf(domain.EINVALID, "from", "must be before to")
 	}
+	vis, err := r.sites.visibility(c)
+	if err != nil {
+		return err
+	}
 	ctx := c.Request().Context()
 	period := to.Sub(from)
 	lines := []utilizationLine{}
 	var sum float64
-	err = r.eachItem(ctx, domain.ItemFilter{ProductID: c.QueryParam("product_id"), LocationID: c.QueryParam("location_id")}, func(it *domain.Item) error {
+	err = r.eachItem(ctx, vis, domain.ItemFilter{ProductID: c.QueryParam("product_id"), LocationID: c.QueryParam("location_id")}, func(it *domain.Item) error {
 		evs, err := r.eventsSince(ctx, it.ID, from)
 		if err != nil {
 			return err
@@ -229,11 +233,15 @@ func (r reports) jobCosts(c *echo.Context) error {
 	if err != nil {
 		return err
 	}
+	vis, err := r.sites.visibility(c)
+	if err != nil {
+		return err
+	}
 	ctx := c.Request().Context()
 	var sites []*domain.Location
 	if id := c.QueryParam("location_id"); id != "" {
 		l, err := r.locations.GetLocation(ctx, id)
-		if domain.ErrorCode(err) == domain.ENOTFOUND || (err == nil && l.Deleted) {
+		if domain.ErrorCode(err) == domain.ENOTFOUND || (err == nil && (l.Deleted || !vis.SeesLocation(l.ID))) {
 			return domain.FieldErrorf(domain.EINVALID, "location_id", "no such location: %s", id)
 		}
 		if err != nil {
@@ -241,7 +249,7 @@ func (r reports) jobCosts(c *echo.Context) error {
 		}
 		sites = append(sites, l)
 	} else {
-		f := domain.LocationFilter{Kind: domain.LocationJobsite, Page: domain.Page{Limit: domain.MaxPageLimit}}
+		f := domain.LocationFilter{Kind: domain.LocationJobsite, Visible: vis, Page: domain.Page{Limit: domain.MaxPageLimit}}
 		for {
 			ls, next, err := r.locations.ListLocations(ctx, f)
 			if err != nil {

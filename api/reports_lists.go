@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"net/http"
 	"slices"
 	"strconv"
@@ -38,12 +39,16 @@ func (r reports) overdue(c *echo.Context) error {
 	if err != nil {
 		return err
 	}
+	vis, err := r.sites.visibility(c)
+	if err != nil {
+		return err
+	}
 	ctx := c.Request().Context()
 	now := r.now().UTC()
 	pc := &productCache{r: r}
 	users := map[string]*domain.User{}
 	lines := []overdueLine{}
-	err = r.eachItem(ctx, domain.ItemFilter{Overdue: true, OverdueAt: now}, func(it *domain.Item) error {
+	err = r.eachItem(ctx, vis, domain.ItemFilter{Overdue: true, OverdueAt: now}, func(it *domain.Item) error {
 		if !it.Overdue(now) {
 			return nil
 		}
@@ -108,10 +113,18 @@ func (r reports) maintenanceHistory(c *echo.Context) error {
 		return err
 	}
 	f := domain.MaintenanceRecordFilter{ItemID: c.QueryParam("item_id"), Kind: kind, From: from, To: to, Page: page}
+	vis, err := r.sites.visibility(c)
+	if err != nil {
+		return err
+	}
 	ctx := c.Request().Context()
+	seen := itemSight{r: r, vis: vis, sees: map[string]bool{}}
 	if !asCSV {
 		recs, next, err := r.ms.ListMaintenanceRecords(ctx, f)
 		if err != nil {
+			return err
+		}
+		if recs, err = seen.records(ctx, recs); err != nil {
 			return err
 		}
 		return c.JSON(http.StatusOK, newList(recs, next))
@@ -121,6 +134,9 @@ func (r reports) maintenanceHistory(c *echo.Context) error {
 	for {
 		recs, next, err := r.ms.ListMaintenanceRecords(ctx, f)
 		if err != nil {
+			return err
+		}
+		if recs, err = seen.records(ctx, recs); err != nil {
 			return err
 		}
 		for _, m := range recs {
@@ -134,4 +150,37 @@ func (r reports) maintenanceHistory(c *echo.Context) error {
 		f.Cursor = next
 	}
 	return sendCSV(c, "maintenance", maintenanceColumns, rows)
+}
+
+// itemSight keeps the records of the items a caller may see, reading each item once. A page
+// can come out shorter than its limit; its next cursor still continues the list.
+type itemSight struct {
+	r    reports
+	vis  *domain.Visibility
+	sees map[string]bool
+}
+
+func (s itemSight) records(ctx context.Context, recs []*domain.MaintenanceRecord) ([]*domain.MaintenanceRecord, error) {
+	if s.vis == nil {
+		return recs, nil
+	}
+	out := recs[:0]
+	for _, m := range recs {
+		sees, ok := s.sees[m.ItemID]
+		if !ok {
+			it, err := s.r.items.GetItem(ctx, m.ItemID)
+			switch {
+			case domain.ErrorCode(err) == domain.ENOTFOUND:
+			case err != nil:
+				return nil, err
+			default:
+				sees = s.vis.SeesItem(it)
+			}
+			s.sees[m.ItemID] = sees
+		}
+		if sees {
+			out = append(out, m)
+		}
+	}
+	return out, nil
 }

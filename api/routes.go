@@ -79,7 +79,7 @@ func (s *Server) routes(e *echo.Echo) {
 
 	// Bulk.
 	e.POST(routeImportItems, importItems(st, w, ch), auth, can(domain.PermImport))
-	e.GET("/v1/export/items", exportItems(st, now, s.log), auth, can(domain.PermImport))
+	e.GET("/v1/export/items", exportItems(st, now, sc, s.log), auth, can(domain.PermImport))
 
 	// Integrations.
 	e.POST("/v1/tokens", createAPIToken(st, ch, now), auth, can(domain.PermManageTokens))

@@ -2,107 +2,198 @@ package api_test
 
 import (
 	"slices"
+	"strings"
 	"testing"
+	"time"
 )
 
-// TestReadsAreLimitedToTheUsersSites: a field worker at the north site sees the north site's
-// locations, items and stock, items with no location, and what they hold wherever it is; the
-// south site is not found, in lists and by id. An admin sees everything.
-func TestReadsAreLimitedToTheUsersSites(t *testing.T) {
+// twoSites is a register of two sites, each with a location and a drill in it, stock of gloves
+// at both, a drill with no location, and users who work at the north site only.
+type twoSites struct {
+	*env
+	admin                              string
+	north, south, northCab, southVan   string
+	drill, gloves                      string
+	northDrill, southDrill, looseDrill string
+	nora, noraID, sam                  string // a north field worker, a north supervisor
+}
+
+func newTwoSites(t *testing.T) *twoSites {
 	e := newEnv(t)
-	admin := e.admin()
+	s := &twoSites{env: e, admin: e.admin()}
 	loc := func(name, kind, parent string) string {
 		var l struct{ ID string }
 		body := map[string]any{"name": name, "kind": kind}
 		if parent != "" {
 			body["parent_id"] = parent
 		}
-		e.mustDo(req{Method: "POST", Path: "/v1/locations", Token: admin, Body: body}, 201, &l)
+		e.mustDo(req{Method: "POST", Path: "/v1/locations", Token: s.admin, Body: body}, 201, &l)
 		return l.ID
 	}
-	north, south := loc("North yard", "site", ""), loc("South yard", "site", "")
-	northCab, southVan := loc("North cabinet", "cabinet", north), loc("South van", "vehicle", south)
+	s.north, s.south = loc("North yard", "site", ""), loc("South yard", "site", "")
+	s.northCab, s.southVan = loc("North cabinet", "cabinet", s.north), loc("South van", "vehicle", s.south)
 
 	var drill, gloves struct{ ID string }
-	e.mustDo(req{Method: "POST", Path: "/v1/products", Token: admin, Body: map[string]any{"name": "Hammer drill", "tracking": "serial"}}, 201, &drill)
-	e.mustDo(req{Method: "POST", Path: "/v1/products", Token: admin, Body: map[string]any{"name": "Gloves", "tracking": "quantity"}}, 201, &gloves)
+	e.mustDo(req{Method: "POST", Path: "/v1/products", Token: s.admin, Body: map[string]any{"name": "Hammer drill", "tracking": "serial", "unit_cost_cents": 50000}}, 201, &drill)
+	e.mustDo(req{Method: "POST", Path: "/v1/products", Token: s.admin, Body: map[string]any{"name": "Gloves", "tracking": "quantity", "unit_cost_cents": 300}}, 201, &gloves)
+	s.drill, s.gloves = drill.ID, gloves.ID
 	item := func(serial, location string) string {
 		var it struct{ ID string }
-		body := map[string]any{"product_id": drill.ID, "serial_number": serial, "status": "available"}
+		body := map[string]any{"product_id": s.drill, "serial_number": serial, "status": "available", "purchase_cost_cents": 50000}
 		if location != "" {
 			body["location_id"] = location
 		}
-		e.mustDo(req{Method: "POST", Path: "/v1/items", Token: admin, Body: body}, 201, &it)
+		e.mustDo(req{Method: "POST", Path: "/v1/items", Token: s.admin, Body: body}, 201, &it)
 		return it.ID
 	}
-	northDrill, southDrill, looseDrill := item("N-1", northCab), item("S-1", southVan), item("L-1", "")
-	for _, at := range []string{northCab, southVan} {
-		e.mustDo(req{Method: "POST", Path: "/v1/stock/adjust", Token: admin,
-			Body: map[string]any{"product_id": gloves.ID, "location_id": at, "delta": 10, "reason": "receive"}}, 200, nil)
+	s.northDrill, s.southDrill, s.looseDrill = item("N-1", s.northCab), item("S-1", s.southVan), item("L-1", "")
+	for _, at := range []string{s.northCab, s.southVan} {
+		e.mustDo(req{Method: "POST", Path: "/v1/stock/adjust", Token: s.admin,
+			Body: map[string]any{"product_id": s.gloves, "location_id": at, "delta": 10, "reason": "receive"}}, 200, nil)
 	}
+	user := func(email, role string) (token, id string) {
+		var u struct{ ID string }
+		e.mustDo(req{Method: "POST", Path: "/v1/users", Token: s.admin, Body: map[string]any{
+			"email": email, "name": email, "role": role, "password": "north site only", "site_ids": []string{s.north},
+		}}, 201, &u)
+		return e.login(email, "north site only").AccessToken, u.ID
+	}
+	s.nora, s.noraID = user("nora@example.com", "field")
+	s.sam, _ = user("sam@example.com", "supervisor")
+	return s
+}
 
-	var noraUser struct{ ID string }
-	e.mustDo(req{Method: "POST", Path: "/v1/users", Token: admin, Body: map[string]any{
-		"email": "nora@example.com", "name": "Nora", "role": "field", "password": "north site only", "site_ids": []string{north},
-	}}, 201, &noraUser)
-	nora := e.login("nora@example.com", "north site only").AccessToken
-
-	type list struct {
+// ids GETs a list and returns the ids of its data (the location_id of stock levels and report
+// lines, which have no id), sorted.
+func (s *twoSites) ids(token, path string) []string {
+	s.t.Helper()
+	var l struct {
 		Data []struct {
 			ID         string `json:"id"`
+			ItemID     string `json:"item_id"`
 			LocationID string `json:"location_id"`
 		} `json:"data"`
 	}
-	ids := func(token, path string) []string {
-		t.Helper()
-		var l list
-		e.mustDo(req{Method: "GET", Path: path, Token: token}, 200, &l)
-		var out []string
-		for _, d := range l.Data {
-			if d.ID == "" {
-				out = append(out, d.LocationID) // stock levels have no id
-			} else {
-				out = append(out, d.ID)
-			}
-		}
-		slices.Sort(out)
-		return out
-	}
-	sorted := func(v ...string) []string { slices.Sort(v); return v }
-	expect := func(who, path string, got, want []string) {
-		t.Helper()
-		if !slices.Equal(got, want) {
-			t.Errorf("%s: GET %s = %v, want %v", who, path, got, want)
+	s.mustDo(req{Method: "GET", Path: path, Token: token}, 200, &l)
+	out := []string{}
+	for _, d := range l.Data {
+		switch {
+		case d.ID != "":
+			out = append(out, d.ID)
+		case d.ItemID != "":
+			out = append(out, d.ItemID)
+		default:
+			out = append(out, d.LocationID)
 		}
 	}
-	notFound := func(path string) {
-		t.Helper()
-		resp := e.do(req{Method: "GET", Path: path, Token: nora})
-		if resp.Status != 404 {
-			t.Errorf("GET %s as a north user = %d %s, want 404", path, resp.Status, resp.Body)
-			return
-		}
-		resp.problem(t)
-	}
+	slices.Sort(out)
+	return out
+}
 
-	expect("nora", "/v1/items", ids(nora, "/v1/items"), sorted(northDrill, looseDrill))
-	expect("nora", "/v1/locations", ids(nora, "/v1/locations"), sorted(north, northCab))
-	expect("nora", "/v1/stock", ids(nora, "/v1/stock?product_id="+gloves.ID), []string{northCab})
-	e.mustDo(req{Method: "GET", Path: "/v1/items/" + northDrill, Token: nora}, 200, nil)
-	e.mustDo(req{Method: "GET", Path: "/v1/locations/" + northCab, Token: nora}, 200, nil)
-	notFound("/v1/items/" + southDrill)
-	notFound("/v1/items/" + southDrill + "/history")
-	notFound("/v1/locations/" + south)
-	notFound("/v1/locations/" + southVan)
+func (s *twoSites) expect(who, token, path string, want ...string) {
+	s.t.Helper()
+	slices.Sort(want)
+	if want == nil {
+		want = []string{}
+	}
+	if got := s.ids(token, path); !slices.Equal(got, want) {
+		s.t.Errorf("%s: GET %s = %v, want %v", who, path, got, want)
+	}
+}
 
-	expect("admin", "/v1/items", ids(admin, "/v1/items"), sorted(northDrill, southDrill, looseDrill))
-	expect("admin", "/v1/locations", ids(admin, "/v1/locations"), sorted(north, south, northCab, southVan))
-	expect("admin", "/v1/stock", ids(admin, "/v1/stock?product_id="+gloves.ID), sorted(northCab, southVan))
+func (s *twoSites) notFound(token, path string) {
+	s.t.Helper()
+	resp := s.do(req{Method: "GET", Path: path, Token: token})
+	if resp.Status != 404 {
+		s.t.Errorf("GET %s as a north user = %d %s, want 404", path, resp.Status, resp.Body)
+		return
+	}
+	resp.problem(s.t)
+}
+
+// TestReadsAreLimitedToTheUsersSites: a field worker at the north site sees the north site's
+// locations, items and stock, items with no location, and what they hold wherever it is; the
+// south site is not found, in lists and by id. An admin sees everything.
+func TestReadsAreLimitedToTheUsersSites(t *testing.T) {
+	s := newTwoSites(t)
+	s.expect("nora", s.nora, "/v1/items", s.northDrill, s.looseDrill)
+	s.expect("nora", s.nora, "/v1/locations", s.north, s.northCab)
+	s.expect("nora", s.nora, "/v1/stock?product_id="+s.gloves, s.northCab)
+	s.mustDo(req{Method: "GET", Path: "/v1/items/" + s.northDrill, Token: s.nora}, 200, nil)
+	s.mustDo(req{Method: "GET", Path: "/v1/locations/" + s.northCab, Token: s.nora}, 200, nil)
+	s.notFound(s.nora, "/v1/items/"+s.southDrill)
+	s.notFound(s.nora, "/v1/items/"+s.southDrill+"/history")
+	s.notFound(s.nora, "/v1/items/"+s.southDrill+"/maintenance")
+	s.notFound(s.nora, "/v1/locations/"+s.south)
+	s.notFound(s.nora, "/v1/locations/"+s.southVan)
+
+	s.expect("admin", s.admin, "/v1/items", s.northDrill, s.southDrill, s.looseDrill)
+	s.expect("admin", s.admin, "/v1/locations", s.north, s.south, s.northCab, s.southVan)
+	s.expect("admin", s.admin, "/v1/stock?product_id="+s.gloves, s.northCab, s.southVan)
 
 	// A drill lent from the south yard: Nora checks it out by its id (as after resolving its
 	// tag); from then on she sees it, wherever it is.
-	e.mustDo(req{Method: "POST", Path: "/v1/items/" + southDrill + "/checkout", Token: nora, Body: map[string]any{"holder_id": noraUser.ID}}, 200, nil)
-	e.mustDo(req{Method: "GET", Path: "/v1/items/" + southDrill, Token: nora}, 200, nil)
-	e.mustDo(req{Method: "GET", Path: "/v1/items/" + southDrill + "/history", Token: nora}, 200, nil)
-	expect("nora holding the south drill", "/v1/items", ids(nora, "/v1/items"), sorted(northDrill, southDrill, looseDrill))
+	s.mustDo(req{Method: "POST", Path: "/v1/items/" + s.southDrill + "/checkout", Token: s.nora, Body: map[string]any{"holder_id": s.noraID}}, 200, nil)
+	s.mustDo(req{Method: "GET", Path: "/v1/items/" + s.southDrill, Token: s.nora}, 200, nil)
+	s.mustDo(req{Method: "GET", Path: "/v1/items/" + s.southDrill + "/history", Token: s.nora}, 200, nil)
+	s.expect("nora holding the south drill", s.nora, "/v1/items", s.northDrill, s.southDrill, s.looseDrill)
+}
+
+// TestReportsCoverTheSupervisorsSites: a supervisor of the north site gets the north site's
+// overdue tools, inventory value, maintenance due and history; an admin gets both sites.
+func TestReportsCoverTheSupervisorsSites(t *testing.T) {
+	s := newTwoSites(t)
+	due := s.clock.Now().Add(time.Hour).Format(time.RFC3339)
+	var bob struct{ ID string }
+	s.mustDo(req{Method: "POST", Path: "/v1/users", Token: s.admin, Body: map[string]any{
+		"email": "bob@example.com", "name": "Bob", "role": "field", "password": "any site at all"}}, 201, &bob)
+	for _, it := range []string{s.northDrill, s.southDrill} {
+		// Checked out to a user of no particular site, keeping the item's location.
+		s.mustDo(req{Method: "POST", Path: "/v1/items/" + it + "/checkout", Token: s.admin,
+			Body: map[string]any{"holder_id": bob.ID, "due_at": due}}, 200, nil)
+	}
+	s.mustDo(req{Method: "PUT", Path: "/v1/maintenance/plans", Token: s.admin,
+		Body: map[string]any{"product_id": s.drill, "kind": "inspection", "interval_days": 30}}, 200, nil)
+	for _, it := range []string{s.northDrill, s.southDrill} {
+		s.mustDo(req{Method: "POST", Path: "/v1/items/" + it + "/maintenance", Token: s.admin,
+			Body: map[string]any{"kind": "inspection", "result": "pass"}}, 201, nil)
+	}
+	s.clock.Advance(40 * 24 * time.Hour)
+	s.sam = s.login("sam@example.com", "north site only").AccessToken // the old tokens have expired
+	s.admin = s.login("admin@example.com", "correct horse battery").AccessToken
+
+	s.expect("sam", s.sam, "/v1/reports/overdue", s.northDrill)
+	s.expect("admin", s.admin, "/v1/reports/overdue", s.northDrill, s.southDrill)
+	s.expect("sam", s.sam, "/v1/reports/inventory-value", s.northCab, "") // the loose drill has no location
+	s.expect("admin", s.admin, "/v1/reports/inventory-value", s.northCab, s.southVan, "")
+	s.expect("sam", s.sam, "/v1/reports/depreciation", s.northDrill, s.looseDrill)
+	s.expect("sam", s.sam, "/v1/maintenance/due", s.northDrill, s.looseDrill)
+	s.expect("admin", s.admin, "/v1/maintenance/due", s.northDrill, s.southDrill, s.looseDrill)
+	if got := s.recordItems(s.sam); !slices.Equal(got, []string{s.northDrill}) {
+		t.Errorf("sam's maintenance history covers items %v, want only the north drill %s", got, s.northDrill)
+	}
+	if got := s.recordItems(s.admin); len(got) != 2 {
+		t.Errorf("admin's maintenance history covers items %v, want both drills", got)
+	}
+	csv := string(s.mustDo(req{Method: "GET", Path: "/v1/export/items", Token: s.sam}, 200, nil).Body)
+	if !strings.Contains(csv, s.northDrill) || !strings.Contains(csv, s.looseDrill) || strings.Contains(csv, s.southDrill) {
+		t.Errorf("sam's export of items:\n%s\nwant the north drill %s and the loose one %s, not the south one %s", csv, s.northDrill, s.looseDrill, s.southDrill)
+	}
+}
+
+// recordItems returns the item ids of the maintenance history a user sees, sorted.
+func (s *twoSites) recordItems(token string) []string {
+	s.t.Helper()
+	var l struct {
+		Data []struct {
+			ItemID string `json:"item_id"`
+		} `json:"data"`
+	}
+	s.mustDo(req{Method: "GET", Path: "/v1/reports/maintenance", Token: token}, 200, &l)
+	var out []string
+	for _, d := range l.Data {
+		out = append(out, d.ItemID)
+	}
+	slices.Sort(out)
+	return out
 }
