@@ -157,5 +157,7 @@ func (e *specEnv) specReceiving(t *testing.T) {
 	e.run(t, []specCall{
 		{name: "sync a receipt", method: "POST", path: "/v1/sync", token: picker,
 			body: map[string]any{"device_id": "spec-scanner", "cursor": "", "limit": 5, "ops": []any{op}}, want: http.StatusOK},
+		{name: "pull everything, purchase orders and pick lists included", method: "POST", path: "/v1/sync", token: picker,
+			body: map[string]any{"device_id": "spec-scanner", "cursor": "", "limit": 5000, "ops": []any{}}, want: http.StatusOK},
 	})
 }

@@ -24,4 +24,7 @@ const (
 	EntityItem     = "item"
 	EntityUser     = "user"
 	EntityStock    = "stock"
+	// Purchase orders and pick lists are in the feed so that a phone has them offline.
+	EntityPurchaseOrder = "purchase_order"
+	EntityPickList      = "pick_list"
 )

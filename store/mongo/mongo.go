@@ -105,6 +105,10 @@ func Open(ctx context.Context, uri, database string, opts ...Option) (_ *DB, err
 		_ = client.Disconnect(context.WithoutCancel(ctx))
 		return nil, err
 	}
+	if err := db.feedDocuments(ctx); err != nil {
+		_ = client.Disconnect(context.WithoutCancel(ctx))
+		return nil, err
+	}
 	return db, nil
 }
 
@@ -135,9 +139,13 @@ func (db *DB) createIndexes(ctx context.Context) error {
 		{db.conflicts, []mongodrv.IndexModel{idx("created_at", "_id"), idx("resolved", "created_at", "_id")}},
 		{db.tagClaims, []mongodrv.IndexModel{idx("kind", "value", "item_id"), idx("item_id")}},
 	}
+	// One at a time: FerretDB v1.24 drops the connection when one createIndexes command names
+	// several indexes that all exist already, which made a restart fail.
 	for _, p := range plan {
-		if _, err := p.c.Indexes().CreateMany(ctx, p.models); err != nil {
-			return fmt.Errorf("create indexes on %s: %w", p.c.Name(), err)
+		for _, m := range p.models {
+			if _, err := p.c.Indexes().CreateOne(ctx, m); err != nil {
+				return fmt.Errorf("create indexes on %s: %w", p.c.Name(), err)
+			}
 		}
 	}
 	return nil

@@ -72,7 +72,10 @@ func (db *DB) CreatePurchaseOrder(ctx context.Context, po *domain.PurchaseOrder)
 		return domain.FieldErrorf(domain.EINVALID, "id", "is required")
 	}
 	d := toPODoc(po, 1)
-	if err := insertDocOnce(ctx, db.db.Collection(purchaseOrdersCollection), d, "purchase order", po.ID); err != nil {
+	err = db.inFeed(ctx, domain.EntityPurchaseOrder, po.ID, func() error {
+		return insertDocOnce(ctx, db.db.Collection(purchaseOrdersCollection), d, "purchase order", po.ID)
+	})
+	if err != nil {
 		return err
 	}
 	po.Version = 1
@@ -93,7 +96,10 @@ func (db *DB) GetPurchaseOrder(ctx context.Context, id string) (_ *domain.Purcha
 func (db *DB) UpdatePurchaseOrder(ctx context.Context, po *domain.PurchaseOrder, expectVersion int64) (err error) {
 	defer wrap(&err, "DB.UpdatePurchaseOrder(%q)", po.ID)
 	c := db.db.Collection(purchaseOrdersCollection)
-	if err := replaceVersioned(ctx, c, toPODoc(po, expectVersion+1), po.ID, expectVersion, "purchase order"); err != nil {
+	err = db.inFeed(ctx, domain.EntityPurchaseOrder, po.ID, func() error {
+		return replaceVersioned(ctx, c, toPODoc(po, expectVersion+1), po.ID, expectVersion, "purchase order")
+	})
+	if err != nil {
 		return err
 	}
 	po.Version = expectVersion + 1
@@ -163,7 +169,10 @@ func (db *DB) CreatePickList(ctx context.Context, pl *domain.PickList) (err erro
 	if pl.ID == "" {
 		return domain.FieldErrorf(domain.EINVALID, "id", "is required")
 	}
-	if err := insertDocOnce(ctx, db.db.Collection(pickListsCollection), toPickDoc(pl, 1), "pick list", pl.ID); err != nil {
+	err = db.inFeed(ctx, domain.EntityPickList, pl.ID, func() error {
+		return insertDocOnce(ctx, db.db.Collection(pickListsCollection), toPickDoc(pl, 1), "pick list", pl.ID)
+	})
+	if err != nil {
 		return err
 	}
 	pl.Version = 1
@@ -184,7 +193,10 @@ func (db *DB) GetPickList(ctx context.Context, id string) (_ *domain.PickList, e
 func (db *DB) UpdatePickList(ctx context.Context, pl *domain.PickList, expectVersion int64) (err error) {
 	defer wrap(&err, "DB.UpdatePickList(%q)", pl.ID)
 	c := db.db.Collection(pickListsCollection)
-	if err := replaceVersioned(ctx, c, toPickDoc(pl, expectVersion+1), pl.ID, expectVersion, "pick list"); err != nil {
+	err = db.inFeed(ctx, domain.EntityPickList, pl.ID, func() error {
+		return replaceVersioned(ctx, c, toPickDoc(pl, expectVersion+1), pl.ID, expectVersion, "pick list")
+	})
+	if err != nil {
 		return err
 	}
 	pl.Version = expectVersion + 1

@@ -47,6 +47,16 @@ func recordChange(t *tx, entity, id string, seq int64, deleted bool) error {
 	return err
 }
 
+// feedWrite gives a write of a document without a seq column (purchase orders, pick lists)
+// the next change-feed position.
+func feedWrite(t *tx, entity, id string) error {
+	seq, err := nextSeq(t)
+	if err != nil {
+		return err
+	}
+	return recordChange(t, entity, id, seq, false)
+}
+
 // checkUpdated explains an UPDATE … WHERE id = ? AND version = ? that matched no row: the
 // entity does not exist (ENOTFOUND) or is at another version (ECONFLICT on "version").
 func checkUpdated(t *tx, res sql.Result, table, kind, id string, expect int64) error {

@@ -91,3 +91,62 @@ func TestMigrateFromFirstSchema(t *testing.T) {
 		t.Errorf("RefreshStockLevel after migrating = %+v, %v; want quantity 3 at seq 42, after the old data's 41", lv, err)
 	}
 }
+
+// TestMigrateBringsDocumentsIntoTheFeed: purchase orders and pick lists written before 0011
+// get change-feed entries after every existing one, so devices pull them on their next sync.
+func TestMigrateBringsDocumentsIntoTheFeed(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	all, err := loadMigrations()
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := sql.Open("sqlite", dsn(filepath.Join(dir, dbFile), url.Values{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := raw.ExecContext(ctx, `CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL)`); err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range all {
+		if m.version >= 11 {
+			break
+		}
+		if err := applyMigration(ctx, raw, m); err != nil {
+			t.Fatalf("applyMigration(%s) = %v", m.name, err)
+		}
+	}
+	for _, q := range []string{
+		`UPDATE seq SET value = 41`,
+		`INSERT INTO changes (seq, entity, id) VALUES (41, 'location', 'loc-1')`,
+		`INSERT INTO purchase_orders (id, status, doc, version, created_at, updated_at) VALUES ('po-1', 'open', '{"lines":[]}', 1, 0, 0)`,
+		`INSERT INTO pick_lists (id, status, picker_id, doc, version, created_at, updated_at) VALUES ('pl-1', 'open', 'u-1', '{"lines":[]}', 1, 0, 0)`,
+	} {
+		if _, err := raw.ExecContext(ctx, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	if err := raw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	db, err := Open(ctx, dir)
+	if err != nil {
+		t.Fatalf("Open(database of schema 10) = %v", err)
+	}
+	defer db.Close()
+	got, err := db.ListChanges(ctx, 41, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []domain.Change{
+		{Seq: 42, Entity: domain.EntityPickList, ID: "pl-1"},
+		{Seq: 43, Entity: domain.EntityPurchaseOrder, ID: "po-1"},
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("ListChanges(after 41) after migrating = %+v, want %+v", got, want)
+	}
+	l := &domain.Location{ID: "loc-2", Name: "Yard", Kind: domain.LocationSite}
+	if err := db.CreateLocation(ctx, l); err != nil || l.Seq != 44 {
+		t.Errorf("CreateLocation after migrating: seq %d, %v; want 44, after the documents' entries", l.Seq, err)
+	}
+}

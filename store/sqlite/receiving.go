@@ -40,7 +40,10 @@ func (db *DB) CreatePurchaseOrder(ctx context.Context, po *domain.PurchaseOrder)
 	}
 	err = db.write(ctx, func(t *tx) error {
 		res, err := t.exec(qInsertPO, po.ID, string(po.Status), doc, 1, millis(po.CreatedAt), millis(po.UpdatedAt))
-		return insertedOnce(res, err, "purchase order", po.ID)
+		if err := insertedOnce(res, err, "purchase order", po.ID); err != nil {
+			return err
+		}
+		return feedWrite(t, domain.EntityPurchaseOrder, po.ID)
 	})
 	if err == nil {
 		po.Version = 1
@@ -67,7 +70,10 @@ func (db *DB) UpdatePurchaseOrder(ctx context.Context, po *domain.PurchaseOrder,
 		if err != nil {
 			return err
 		}
-		return checkVersioned(t, res, qPOVersion, "purchase order", po.ID, expectVersion)
+		if err := checkVersioned(t, res, qPOVersion, "purchase order", po.ID, expectVersion); err != nil {
+			return err
+		}
+		return feedWrite(t, domain.EntityPurchaseOrder, po.ID)
 	})
 	if err == nil {
 		po.Version = expectVersion + 1
@@ -151,7 +157,10 @@ func (db *DB) CreatePickList(ctx context.Context, pl *domain.PickList) (err erro
 	}
 	err = db.write(ctx, func(t *tx) error {
 		res, err := t.exec(qInsertPickList, pl.ID, string(pl.Status), pl.PickerID, doc, 1, millis(pl.CreatedAt), millis(pl.UpdatedAt))
-		return insertedOnce(res, err, "pick list", pl.ID)
+		if err := insertedOnce(res, err, "pick list", pl.ID); err != nil {
+			return err
+		}
+		return feedWrite(t, domain.EntityPickList, pl.ID)
 	})
 	if err == nil {
 		pl.Version = 1
@@ -178,7 +187,10 @@ func (db *DB) UpdatePickList(ctx context.Context, pl *domain.PickList, expectVer
 		if err != nil {
 			return err
 		}
-		return checkVersioned(t, res, qPickVersion, "pick list", pl.ID, expectVersion)
+		if err := checkVersioned(t, res, qPickVersion, "pick list", pl.ID, expectVersion); err != nil {
+			return err
+		}
+		return feedWrite(t, domain.EntityPickList, pl.ID)
 	})
 	if err == nil {
 		pl.Version = expectVersion + 1

@@ -24,6 +24,9 @@ import (
 //     empty purchase order id is EINVALID.
 //   - List* pages in id order, filtered by status (and picker for pick lists); a page never
 //     repeats or skips a document.
+//   - Every create and update of a purchase order or pick list moves its change-feed entry
+//     (entity "purchase_order" or "pick_list") to a new, later seq, as register writes do; a
+//     refused update does not.
 type ReceivingStore interface {
 	CreatePurchaseOrder(ctx context.Context, po *domain.PurchaseOrder) error
 	GetPurchaseOrder(ctx context.Context, id string) (*domain.PurchaseOrder, error)
@@ -67,6 +70,7 @@ func RunReceiving(t *testing.T, open func(t *testing.T) ReceivingTestStore, _ Op
 		{"PickLists/RoundTripAndUpdate", testPickListRoundTrip},
 		{"PickLists/ListByPickerAndStatus", testPickListList},
 		{"NotFoundAndInvalid", testReceivingMissing},
+		{"DocumentsInTheFeed", testDocumentsInFeed},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -426,5 +430,54 @@ func testReceivingMissing(t *testing.T, st ReceivingTestStore) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { wantError(t, tt.name, tt.call(), tt.code, "") })
+	}
+}
+
+// testDocumentsInFeed: purchase orders and pick lists are in the change feed, each at its
+// latest write, so that a device's pull brings them.
+func testDocumentsInFeed(t *testing.T, st ReceivingTestStore) {
+	ctx := testContext(t)
+	latest := func(entity, id string) int64 {
+		t.Helper()
+		changes, err := st.ListChanges(ctx, 0, 100)
+		must(t, "ListChanges", err)
+		var seq int64
+		for _, c := range changes {
+			if c.Entity == entity && c.ID == id {
+				if seq != 0 {
+					t.Errorf("ListChanges has %s %s twice", entity, id)
+				}
+				seq = c.Seq
+			}
+		}
+		return seq
+	}
+	po := newPO(t, domain.POOpen)
+	must(t, "CreatePurchaseOrder", st.CreatePurchaseOrder(ctx, po))
+	created := latest(domain.EntityPurchaseOrder, po.ID)
+	if created == 0 {
+		t.Fatalf("after CreatePurchaseOrder the feed has no entry for %s", po.ID)
+	}
+	pl := newPickList(t, "u-pat", domain.PickOpen)
+	must(t, "CreatePickList", st.CreatePickList(ctx, pl))
+	plCreated := latest(domain.EntityPickList, pl.ID)
+	if plCreated <= created {
+		t.Fatalf("pick list created at feed seq %d, want after the purchase order's %d", plCreated, created)
+	}
+	po.Status = domain.POClosed
+	must(t, "UpdatePurchaseOrder", st.UpdatePurchaseOrder(ctx, po, 1))
+	updated := latest(domain.EntityPurchaseOrder, po.ID)
+	if updated <= plCreated {
+		t.Errorf("purchase order updated at feed seq %d, want after %d", updated, plCreated)
+	}
+	wantError(t, "UpdatePurchaseOrder(stale)", st.UpdatePurchaseOrder(ctx, po, 1), domain.ECONFLICT, "version")
+	pl.Status = domain.PickCompleted
+	wantError(t, "UpdatePickList(stale)", st.UpdatePickList(ctx, pl, 7), domain.ECONFLICT, "version")
+	if got := latest(domain.EntityPickList, pl.ID); got != plCreated {
+		t.Errorf("a refused pick list update moved its feed entry from %d to %d", plCreated, got)
+	}
+	must(t, "UpdatePickList", st.UpdatePickList(ctx, pl, 1))
+	if got := latest(domain.EntityPickList, pl.ID); got <= updated {
+		t.Errorf("pick list updated at feed seq %d, want after %d", got, updated)
 	}
 }

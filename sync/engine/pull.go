@@ -196,6 +196,8 @@ func (e *Engine) changeFor(ctx context.Context, st Store, sc *scope, ch domain.C
 			v = lv
 			visible, err = sc.seesLocation(ctx, st, lv.LocationID)
 		}
+	case domain.EntityPurchaseOrder, domain.EntityPickList:
+		v, visible, err = e.documentFor(ctx, st, sc, ch)
 	default:
 		return wc, false, nil
 	}
@@ -207,6 +209,43 @@ func (e *Engine) changeFor(ctx context.Context, st Store, sc *scope, ch domain.C
 	}
 	wc.Data, err = json.Marshal(v)
 	return wc, true, err
+}
+
+// documentFor loads a purchase order or pick list of the feed and decides whether the scope
+// sees it: a purchase order by where its goods are received, a pick list by where it is
+// picked from or delivered to, or because the user is its picker.
+func (e *Engine) documentFor(ctx context.Context, st Store, sc *scope, ch domain.Change) (any, bool, error) {
+	rs, err := e.receivingStore()
+	if err != nil {
+		return nil, false, err
+	}
+	sees := func(loc string) (bool, error) {
+		if loc == "" {
+			return false, nil
+		}
+		return sc.seesLocation(ctx, st, loc)
+	}
+	if ch.Entity == domain.EntityPurchaseOrder {
+		po, err := rs.GetPurchaseOrder(ctx, ch.ID)
+		if err != nil {
+			return nil, false, err
+		}
+		ok, err := sees(po.LocationID)
+		return po, ok || po.LocationID == "", err
+	}
+	pl, err := rs.GetPickList(ctx, ch.ID)
+	if err != nil {
+		return nil, false, err
+	}
+	if pl.PickerID != "" && pl.PickerID == sc.userID {
+		return pl, true, nil
+	}
+	for _, loc := range []string{pl.SourceLocationID, pl.JobLocationID} {
+		if ok, err := sees(loc); ok || err != nil {
+			return pl, ok, err
+		}
+	}
+	return pl, sc.sites == nil, nil
 }
 
 // loadItems reads, in one store call, the items a page of changes names.
