@@ -13,7 +13,6 @@ import (
 func TestOpenFeedsDocumentsWrittenBefore(t *testing.T) {
 	ctx := testCtx(t)
 	db := openAt(t, ferretURI)
-	name := db.db.Name()
 	loc := &domain.Location{ID: "loc-1", Name: "Depot", Kind: domain.LocationSite}
 	if err := db.CreateLocation(ctx, loc); err != nil {
 		t.Fatal(err)
@@ -39,17 +38,8 @@ func TestOpenFeedsDocumentsWrittenBefore(t *testing.T) {
 	if got := entries(db); len(got) != 0 {
 		t.Fatalf("before reopening, the feed after the location = %+v, want nothing", got)
 	}
-	if err := db.Close(); err != nil { // the embedded FerretDB serves one client at a time
-		t.Fatal(err)
-	}
-	again, err := Open(ctx, ferretURI, name)
-	if err != nil {
-		t.Fatalf("Open(same database) = %v", err)
-	}
+	again := reopened(t, db)
 	got := entries(again)
-	if err := again.Close(); err != nil {
-		t.Fatal(err)
-	}
 	kinds := make([]string, len(got))
 	for i, c := range got {
 		kinds[i] = c.Entity + ":" + c.ID
@@ -58,10 +48,7 @@ func TestOpenFeedsDocumentsWrittenBefore(t *testing.T) {
 	if want := []string{"pick_list:pl-1", "purchase_order:po-1"}; !slices.Equal(kinds, want) {
 		t.Fatalf("after reopening, the feed after the location = %v, want %v", kinds, want)
 	}
-	third, err := Open(ctx, ferretURI, name)
-	if err != nil {
-		t.Fatalf("Open(third time) = %v", err)
-	}
+	third := reopened(t, again)
 	defer third.Close()
 	if after := entries(third); !slices.Equal(after, got) {
 		t.Errorf("opening once more changed the feed from %+v to %+v, want it left alone", got, after)

@@ -18,35 +18,14 @@ import (
 func TestMigrateFromFirstSchema(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	all, err := loadMigrations()
-	if err != nil || len(all) < 2 || all[0].version != 1 {
-		t.Fatalf("loadMigrations() = %d migrations, %v; want 0001 and more", len(all), err)
-	}
-	raw, err := sql.Open("sqlite", dsn(filepath.Join(dir, dbFile), url.Values{}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := raw.ExecContext(ctx, `CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL)`); err != nil {
-		t.Fatal(err)
-	}
-	if err := applyMigration(ctx, raw, all[0]); err != nil {
-		t.Fatalf("applyMigration(%s) = %v", all[0].name, err)
-	}
 	// Data of the old schema: a location written at seq 41.
-	for _, q := range []string{
+	all := oldDatabase(t, dir, 2,
 		`UPDATE seq SET value = 41`,
 		`INSERT INTO locations (id, name, kind, search, version, seq, created_at, updated_at) VALUES ('loc-1', 'Depot', 'site', 'depot', 1, 41, 0, 0)`,
 		`INSERT INTO changes (seq, entity, id) VALUES (41, 'location', 'loc-1')`,
 		`INSERT INTO ops (op_id, device_id, user_id, type, entity_id, hlc, payload, status, error, received_at)
 			VALUES ('op-0', 'phone-1', 'u-1', 'location.create', 'loc-1', '1000-0', '{}', 'applied', '', 0)`,
-	} {
-		if _, err := raw.ExecContext(ctx, q); err != nil {
-			t.Fatalf("%s: %v", q, err)
-		}
-	}
-	if err := raw.Close(); err != nil {
-		t.Fatal(err)
-	}
+	)
 
 	db, err := Open(ctx, dir)
 	if err != nil {
@@ -97,38 +76,12 @@ func TestMigrateFromFirstSchema(t *testing.T) {
 func TestMigrateBringsDocumentsIntoTheFeed(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	all, err := loadMigrations()
-	if err != nil {
-		t.Fatal(err)
-	}
-	raw, err := sql.Open("sqlite", dsn(filepath.Join(dir, dbFile), url.Values{}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := raw.ExecContext(ctx, `CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL)`); err != nil {
-		t.Fatal(err)
-	}
-	for _, m := range all {
-		if m.version >= 11 {
-			break
-		}
-		if err := applyMigration(ctx, raw, m); err != nil {
-			t.Fatalf("applyMigration(%s) = %v", m.name, err)
-		}
-	}
-	for _, q := range []string{
+	oldDatabase(t, dir, 11,
 		`UPDATE seq SET value = 41`,
 		`INSERT INTO changes (seq, entity, id) VALUES (41, 'location', 'loc-1')`,
 		`INSERT INTO purchase_orders (id, status, doc, version, created_at, updated_at) VALUES ('po-1', 'open', '{"lines":[]}', 1, 0, 0)`,
 		`INSERT INTO pick_lists (id, status, picker_id, doc, version, created_at, updated_at) VALUES ('pl-1', 'open', 'u-1', '{"lines":[]}', 1, 0, 0)`,
-	} {
-		if _, err := raw.ExecContext(ctx, q); err != nil {
-			t.Fatalf("%s: %v", q, err)
-		}
-	}
-	if err := raw.Close(); err != nil {
-		t.Fatal(err)
-	}
+	)
 	db, err := Open(ctx, dir)
 	if err != nil {
 		t.Fatalf("Open(database of schema 10) = %v", err)
@@ -149,4 +102,40 @@ func TestMigrateBringsDocumentsIntoTheFeed(t *testing.T) {
 	if err := db.CreateLocation(ctx, l); err != nil || l.Seq != 44 {
 		t.Errorf("CreateLocation after migrating: seq %d, %v; want 44, after the documents' entries", l.Seq, err)
 	}
+}
+
+// oldDatabase writes, in dir, a database as a server of schema version below-1 left it: the
+// migrations before below applied, then stmts run. It returns the migrations there are.
+func oldDatabase(t *testing.T, dir string, below int, stmts ...string) []migration {
+	t.Helper()
+	ctx := context.Background()
+	all, err := loadMigrations()
+	if err != nil || len(all) < 2 || all[0].version != 1 {
+		t.Fatalf("loadMigrations() = %d migrations, %v; want 0001 and more", len(all), err)
+	}
+	raw, err := sql.Open("sqlite", dsn(filepath.Join(dir, dbFile), url.Values{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	if _, err := raw.ExecContext(ctx, `CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL)`); err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range all {
+		if m.version >= below {
+			break
+		}
+		if err := applyMigration(ctx, raw, m); err != nil {
+			t.Fatalf("applyMigration(%s) = %v", m.name, err)
+		}
+	}
+	for _, q := range stmts {
+		if _, err := raw.ExecContext(ctx, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	if err := raw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return all
 }

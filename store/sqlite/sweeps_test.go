@@ -2,9 +2,7 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
-	"net/url"
-	"path/filepath"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -69,33 +67,9 @@ func TestSweepQueriesUseIndexes(t *testing.T) {
 func TestMigrateSightingSpans(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	all, err := loadMigrations()
-	if err != nil {
-		t.Fatal(err)
-	}
-	raw, err := sql.Open("sqlite", dsn(filepath.Join(dir, dbFile), url.Values{}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := raw.ExecContext(ctx, `CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL)`); err != nil {
-		t.Fatal(err)
-	}
-	for _, m := range all {
-		if m.version >= 10 {
-			break
-		}
-		if err := applyMigration(ctx, raw, m); err != nil {
-			t.Fatalf("applyMigration(%s) = %v", m.name, err)
-		}
-	}
 	at := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
-	if _, err := raw.ExecContext(ctx, `INSERT INTO sightings (epc, reader_id, location_id, rssi, seen_at) VALUES
-		('AAAA0001', 'r2', 'loc2', -55, ?), ('AAAA0002', 'r2', 'loc2', -56, ?)`, millis(at), millis(at.Add(time.Hour))); err != nil {
-		t.Fatal(err)
-	}
-	if err := raw.Close(); err != nil {
-		t.Fatal(err)
-	}
+	oldDatabase(t, dir, 10, fmt.Sprintf(`INSERT INTO sightings (epc, reader_id, location_id, rssi, seen_at) VALUES
+		('AAAA0001', 'r2', 'loc2', -55, %d), ('AAAA0002', 'r2', 'loc2', -56, %d)`, millis(at), millis(at.Add(time.Hour))))
 	db, err := Open(ctx, dir)
 	if err != nil {
 		t.Fatalf("Open(database of schema 9) = %v", err)
