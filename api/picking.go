@@ -2,6 +2,7 @@ package api
 
 import (
 	"net/http"
+	"slices"
 
 	"github.com/labstack/echo/v5"
 
@@ -72,18 +73,26 @@ func createPickList(rs ReceivingReader, w Writer, ch checker) echo.HandlerFunc {
 }
 
 // getPickList handles GET /v1/pick-lists/{id}: the lines with what is picked and the picks.
-func getPickList(rs ReceivingReader) echo.HandlerFunc {
+func getPickList(rs ReceivingReader, sc sites) echo.HandlerFunc {
 	return func(c *echo.Context) error {
 		pl, err := rs.GetPickList(c.Request().Context(), c.Param("id"))
 		if err != nil {
 			return err
 		}
+		vis, err := sc.visibility(c)
+		if err != nil {
+			return err
+		}
+		if !vis.SeesPickList(pl) {
+			return gone("pick list", pl.ID)
+		}
 		return entityResponse(c, http.StatusOK, pl.Version, pl)
 	}
 }
 
-// listPickLists handles GET /v1/pick-lists?status=&picker_id=.
-func listPickLists(rs ReceivingReader) echo.HandlerFunc {
+// listPickLists handles GET /v1/pick-lists?status=&picker_id=. A user with sites sees the lists
+// of their sites and those given to them; a page may come out short, its cursor still continues.
+func listPickLists(rs ReceivingReader, sc sites) echo.HandlerFunc {
 	return func(c *echo.Context) error {
 		page, err := pageFrom(c)
 		if err != nil {
@@ -98,6 +107,11 @@ func listPickLists(rs ReceivingReader) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
+		vis, err := sc.visibility(c)
+		if err != nil {
+			return err
+		}
+		list = slices.DeleteFunc(list, func(pl *domain.PickList) bool { return !vis.SeesPickList(pl) })
 		return c.JSON(http.StatusOK, newList(list, next))
 	}
 }

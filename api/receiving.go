@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"slices"
 
 	"github.com/google/uuid"
 	"github.com/labstack/echo/v5"
@@ -31,19 +32,20 @@ func (s *Server) receivingRoutes(e *echo.Echo) {
 	if st, ok := s.deps.Store.(ReceivingReader); ok {
 		rs = st
 	}
+	sc := sites{users: s.deps.Store, locs: s.deps.Store}
 	e.POST("/v1/stock/transfer", stockTransfer(s.deps.Store, w, ch), auth, can(domain.PermStock))
 
 	e.POST("/v1/purchase-orders", createPurchaseOrder(rs, w, ch), auth, can(domain.PermWriteRegister))
-	e.GET("/v1/purchase-orders", listPurchaseOrders(rs), auth, can(domain.PermReadRegister))
-	e.GET("/v1/purchase-orders/:id", getPurchaseOrder(rs), auth, can(domain.PermReadRegister))
+	e.GET("/v1/purchase-orders", listPurchaseOrders(rs, sc), auth, can(domain.PermReadRegister))
+	e.GET("/v1/purchase-orders/:id", getPurchaseOrder(rs, sc), auth, can(domain.PermReadRegister))
 	e.POST("/v1/purchase-orders/:id/receipts", postReceipt(rs, w, ch, true), auth, can(domain.PermStock))
 	e.POST("/v1/purchase-orders/:id/close", closePurchaseOrder(rs, w, ch), auth, can(domain.PermWriteRegister))
 	e.POST("/v1/receipts", postReceipt(rs, w, ch, false), auth, can(domain.PermStock))
 	e.GET("/v1/receipts/:id", getReceipt(rs), auth, can(domain.PermReadRegister))
 
 	e.POST("/v1/pick-lists", createPickList(rs, w, ch), auth, can(domain.PermWriteRegister))
-	e.GET("/v1/pick-lists", listPickLists(rs), auth, can(domain.PermReadRegister))
-	e.GET("/v1/pick-lists/:id", getPickList(rs), auth, can(domain.PermReadRegister))
+	e.GET("/v1/pick-lists", listPickLists(rs, sc), auth, can(domain.PermReadRegister))
+	e.GET("/v1/pick-lists/:id", getPickList(rs, sc), auth, can(domain.PermReadRegister))
 	e.POST("/v1/pick-lists/:id/picks", recordPick(rs, w, ch), auth, can(domain.PermStock))
 	e.POST("/v1/pick-lists/:id/complete", completePickList(rs, w), auth, can(domain.PermStock))
 }
@@ -193,18 +195,26 @@ func createPurchaseOrder(rs ReceivingReader, w Writer, ch checker) echo.HandlerF
 
 // getPurchaseOrder handles GET /v1/purchase-orders/{id}: the order with what each line has
 // received so far.
-func getPurchaseOrder(rs ReceivingReader) echo.HandlerFunc {
+func getPurchaseOrder(rs ReceivingReader, sc sites) echo.HandlerFunc {
 	return func(c *echo.Context) error {
 		po, err := rs.GetPurchaseOrder(c.Request().Context(), c.Param("id"))
 		if err != nil {
 			return err
 		}
+		vis, err := sc.visibility(c)
+		if err != nil {
+			return err
+		}
+		if !vis.SeesPurchaseOrder(po) {
+			return gone("purchase order", po.ID)
+		}
 		return entityResponse(c, http.StatusOK, po.Version, po)
 	}
 }
 
-// listPurchaseOrders handles GET /v1/purchase-orders?status=.
-func listPurchaseOrders(rs ReceivingReader) echo.HandlerFunc {
+// listPurchaseOrders handles GET /v1/purchase-orders?status=. A user with sites sees the orders
+// received at them; a page may come out short, its cursor still continues.
+func listPurchaseOrders(rs ReceivingReader, sc sites) echo.HandlerFunc {
 	return func(c *echo.Context) error {
 		page, err := pageFrom(c)
 		if err != nil {
@@ -218,6 +228,11 @@ func listPurchaseOrders(rs ReceivingReader) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
+		vis, err := sc.visibility(c)
+		if err != nil {
+			return err
+		}
+		list = slices.DeleteFunc(list, func(po *domain.PurchaseOrder) bool { return !vis.SeesPurchaseOrder(po) })
 		return c.JSON(http.StatusOK, newList(list, next))
 	}
 }

@@ -58,7 +58,7 @@ func (e *env) pullDocuments(token, device, cursor string) pulled {
 
 // TestPickListsAndOrdersReachPhonesInThePull: a picker's scanner gets the purchase orders and
 // pick lists in its sync pull, and their later changes, so it can receive and pick offline; a
-// picker working at another site gets only the list they were given.
+// picker working at another site gets only the list they were given, in the pull and over REST.
 func TestPickListsAndOrdersReachPhonesInThePull(t *testing.T) {
 	e := newEnv(t)
 	f := newRcvFixtures(t, e)
@@ -97,6 +97,29 @@ func TestPickListsAndOrdersReachPhonesInThePull(t *testing.T) {
 	}
 	if _, ok := ninas.lists[forNina.ID]; !ok || len(ninas.lists) != 1 {
 		t.Errorf("Nina pulled pick lists %v, want only hers, %s", ninas.lists, forNina.ID)
+	}
+
+	// Over REST the same rule holds.
+	var lists, orders struct {
+		Data []struct{ ID string } `json:"data"`
+	}
+	e.mustDo(req{Method: "GET", Path: "/v1/pick-lists", Token: ninaTok}, http.StatusOK, &lists)
+	if len(lists.Data) != 1 || lists.Data[0].ID != forNina.ID {
+		t.Errorf("GET /v1/pick-lists as Nina = %+v, want only hers, %s", lists.Data, forNina.ID)
+	}
+	e.mustDo(req{Method: "GET", Path: "/v1/purchase-orders", Token: ninaTok}, http.StatusOK, &orders)
+	if len(orders.Data) != 0 {
+		t.Errorf("GET /v1/purchase-orders as Nina = %+v, want none", orders.Data)
+	}
+	for _, path := range []string{"/v1/pick-lists/" + forPat.ID, "/v1/purchase-orders/" + po.ID} {
+		if r := e.do(req{Method: "GET", Path: path, Token: ninaTok}); r.Status != http.StatusNotFound {
+			t.Errorf("GET %s as Nina = %d, want 404", path, r.Status)
+		}
+	}
+	e.mustDo(req{Method: "GET", Path: "/v1/pick-lists/" + forNina.ID, Token: ninaTok}, http.StatusOK, nil)
+	e.mustDo(req{Method: "GET", Path: "/v1/pick-lists", Token: f.picker}, http.StatusOK, &lists)
+	if len(lists.Data) != 2 {
+		t.Errorf("GET /v1/pick-lists as Pat (no sites) = %d lists, want 2", len(lists.Data))
 	}
 
 	// Pat picks 4 bits; his next pull brings the list again with the pick, and nothing else.

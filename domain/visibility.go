@@ -59,3 +59,18 @@ func (v *Visibility) SeesItem(it *Item) bool {
 	}
 	return v.locations[it.LocationID]
 }
+
+// SeesPurchaseOrder reports whether the order's goods are received at a visible location (or
+// it names none).
+func (v *Visibility) SeesPurchaseOrder(po *PurchaseOrder) bool {
+	return v == nil || po.LocationID == "" || v.locations[po.LocationID]
+}
+
+// SeesPickList reports whether the list was given to the user or is picked from or delivered
+// to a visible location.
+func (v *Visibility) SeesPickList(pl *PickList) bool {
+	if v == nil || (v.HolderID != "" && pl.PickerID == v.HolderID) {
+		return true
+	}
+	return v.locations[pl.SourceLocationID] || v.locations[pl.JobLocationID]
+}

@@ -56,3 +56,40 @@ func TestVisibilityOfUnknownSiteSeesOnlyWhatTheUserHolds(t *testing.T) {
 		t.Error("what the user holds must stay visible")
 	}
 }
+
+func TestVisibilityOfOrdersAndPickLists(t *testing.T) {
+	locs := []*Location{{ID: "north", Kind: LocationSite}, {ID: "north-store", ParentID: "north"}, {ID: "south", Kind: LocationSite}}
+	v := NewVisibility("u1", []string{"north"}, locs)
+	orders := []struct {
+		po   PurchaseOrder
+		want bool
+	}{
+		{PurchaseOrder{ID: "to-north", LocationID: "north-store"}, true},
+		{PurchaseOrder{ID: "to-south", LocationID: "south"}, false},
+		{PurchaseOrder{ID: "nowhere"}, true},
+	}
+	for _, c := range orders {
+		if got := v.SeesPurchaseOrder(&c.po); got != c.want {
+			t.Errorf("SeesPurchaseOrder(%s) = %v, want %v", c.po.ID, got, c.want)
+		}
+	}
+	lists := []struct {
+		pl   PickList
+		want bool
+	}{
+		{PickList{ID: "from-north", SourceLocationID: "north-store", JobLocationID: "south"}, true},
+		{PickList{ID: "to-north", SourceLocationID: "south", JobLocationID: "north"}, true},
+		{PickList{ID: "south-only", SourceLocationID: "south", JobLocationID: "south"}, false},
+		{PickList{ID: "south-but-mine", JobLocationID: "south", PickerID: "u1"}, true},
+		{PickList{ID: "south-someone-elses", JobLocationID: "south", PickerID: "u2"}, false},
+	}
+	for _, c := range lists {
+		if got := v.SeesPickList(&c.pl); got != c.want {
+			t.Errorf("SeesPickList(%s) = %v, want %v", c.pl.ID, got, c.want)
+		}
+	}
+	var all *Visibility
+	if !all.SeesPickList(&PickList{JobLocationID: "south"}) || !all.SeesPurchaseOrder(&PurchaseOrder{LocationID: "south"}) {
+		t.Error("a nil Visibility must see every order and pick list")
+	}
+}
