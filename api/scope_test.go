@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -196,4 +197,84 @@ func (s *twoSites) recordItems(token string) []string {
 	}
 	slices.Sort(out)
 	return out
+}
+
+// pullIDs syncs a device with no ops from cursor to the end of the feed and returns the ids it
+// got per entity kind (deleted ones left out), sorted, and the cursor to continue from.
+func (s *twoSites) pullIDs(token, device, cursor string) (map[string][]string, string) {
+	s.t.Helper()
+	got := map[string][]string{}
+	for range 100 {
+		var resp struct {
+			Changes []struct {
+				Entity  string `json:"entity"`
+				ID      string `json:"id"`
+				Deleted bool   `json:"deleted"`
+			} `json:"changes"`
+			Cursor  string `json:"cursor"`
+			HasMore bool   `json:"has_more"`
+		}
+		s.mustDo(req{Method: "POST", Path: "/v1/sync", Token: token, Body: map[string]any{"device_id": device, "cursor": cursor, "ops": []any{}}},
+			200, &resp)
+		for _, c := range resp.Changes {
+			if !c.Deleted {
+				got[c.Entity] = append(got[c.Entity], c.ID)
+			}
+		}
+		cursor = resp.Cursor
+		if !resp.HasMore {
+			for _, ids := range got {
+				slices.Sort(ids)
+			}
+			return got, cursor
+		}
+	}
+	s.t.Fatal("the pull did not end")
+	return nil, ""
+}
+
+func (s *twoSites) expectPulled(who, entity string, got map[string][]string, want ...string) {
+	s.t.Helper()
+	slices.Sort(want)
+	if !slices.Equal(got[entity], want) {
+		s.t.Errorf("%s pulled %s %v, want %v", who, entity, got[entity], want)
+	}
+}
+
+// TestPullFollowsTheUsersSites: a phone pulls the locations under its user's sites (a site
+// inside another site included), the items and stock there, items with no location and what
+// the user holds; when the user is given another site, the next pull brings a snapshot of it.
+func TestPullFollowsTheUsersSites(t *testing.T) {
+	s := newTwoSites(t)
+	var annex, annexDrill, ann struct{ ID string }
+	s.mustDo(req{Method: "POST", Path: "/v1/locations", Token: s.admin, Body: map[string]any{"name": "North annex", "kind": "site", "parent_id": s.north}}, 201, &annex)
+	s.mustDo(req{Method: "POST", Path: "/v1/items", Token: s.admin, Body: map[string]any{"product_id": s.drill, "serial_number": "A-1", "location_id": annex.ID}}, 201, &annexDrill)
+	s.mustDo(req{Method: "POST", Path: "/v1/users", Token: s.admin, Body: map[string]any{"email": "ann@example.com", "name": "Ann", "role": "field",
+		"password": "annex site only", "site_ids": []string{annex.ID}}}, 201, &ann)
+	annTok := s.login("ann@example.com", "annex site only").AccessToken
+	stockAt := func(loc string) string { return s.gloves + "@" + loc }
+
+	nora, cursor := s.pullIDs(s.nora, "nora-phone", "")
+	s.expectPulled("nora", "item", nora, s.northDrill, s.looseDrill, annexDrill.ID)
+	s.expectPulled("nora", "location", nora, s.north, s.northCab, annex.ID)
+	s.expectPulled("nora", "stock", nora, stockAt(s.northCab))
+
+	annGot, _ := s.pullIDs(annTok, "ann-phone", "")
+	s.expectPulled("ann", "item", annGot, annexDrill.ID, s.looseDrill)
+	s.expectPulled("ann", "location", annGot, annex.ID)
+	s.expectPulled("ann", "stock", annGot)
+
+	// Nora is given the south site too: her next pull, from her old cursor, brings it whole.
+	var u struct{ Version int64 }
+	s.mustDo(req{Method: "GET", Path: "/v1/users/" + s.noraID, Token: s.admin}, 200, &u)
+	s.mustDo(req{Method: "PATCH", Path: "/v1/users/" + s.noraID, Token: s.admin, Header: map[string]string{"If-Match": fmt.Sprintf(`"%d"`, u.Version)},
+		Body: map[string]any{"site_ids": []string{s.north, s.south}}}, 200, nil)
+	more, _ := s.pullIDs(s.nora, "nora-phone", cursor)
+	for _, want := range []struct{ entity, id string }{
+		{"item", s.southDrill}, {"location", s.south}, {"location", s.southVan}, {"stock", stockAt(s.southVan)},
+	} {
+		if !slices.Contains(more[want.entity], want.id) {
+			t.Errorf("after gaining the south site, Nora's pull has %s %v, want %s among them", want.entity, more[want.entity], want.id)
+		}
+	}
 }

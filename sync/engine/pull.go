@@ -59,12 +59,12 @@ type scope struct {
 	userID string
 	sites  map[string]bool // nil: everything
 	digest string
-	// siteOf caches the site each location sits under.
-	siteOf map[string]string
+	// seen caches, per location, whether it is under one of the sites.
+	seen map[string]bool
 }
 
 func (e *Engine) scopeOf(ctx context.Context, st Store, actor domain.Actor) (*scope, error) {
-	sc := &scope{userID: actor.UserID, siteOf: map[string]string{}, digest: "all"}
+	sc := &scope{userID: actor.UserID, seen: map[string]bool{}, digest: "all"}
 	if actor.Role == domain.RoleAdmin || actor.UserID == "" {
 		return sc, nil
 	}
@@ -89,35 +89,35 @@ func (e *Engine) scopeOf(ctx context.Context, st Store, actor domain.Actor) (*sc
 	return sc, nil
 }
 
-// siteOfLocation walks up from a location to its root.
-func (sc *scope) siteOfLocation(ctx context.Context, st Store, id string) (string, error) {
-	if site, ok := sc.siteOf[id]; ok {
-		return site, nil
+// seesLocation reports whether a location is one of the user's sites or below one: it walks
+// up the tree from the location, caching the answer.
+func (sc *scope) seesLocation(ctx context.Context, st Store, id string) (bool, error) {
+	if sc.sites == nil {
+		return true, nil
 	}
-	cur := id
+	if sees, ok := sc.seen[id]; ok {
+		return sees, nil
+	}
+	sees, cur := false, id
 	for range maxLocationDepth {
+		if sc.sites[cur] {
+			sees = true
+			break
+		}
 		l, err := st.GetLocation(ctx, cur)
 		if domain.ErrorCode(err) == domain.ENOTFOUND {
 			break
 		}
 		if err != nil {
-			return "", err
+			return false, err
 		}
 		if l.ParentID == "" {
 			break
 		}
 		cur = l.ParentID
 	}
-	sc.siteOf[id] = cur
-	return cur, nil
-}
-
-func (sc *scope) seesLocation(ctx context.Context, st Store, id string) (bool, error) {
-	if sc.sites == nil {
-		return true, nil
-	}
-	site, err := sc.siteOfLocation(ctx, st, id)
-	return sc.sites[site], err
+	sc.seen[id] = sees
+	return sees, nil
 }
 
 // pull returns the changes after cur that the scope may see, at most limit of them, the cursor
