@@ -77,21 +77,23 @@ var demoProducts = []demoProduct{
 type demoUser struct {
 	email, name string
 	role        domain.Role
+	// riverside users work only at the Riverside Tower project: they see that site alone.
+	riverside bool
 }
 
 var demoUsers = []demoUser{
-	{"admin@demo.custody.dev", "Alex Admin", domain.RoleAdmin},
-	{"sam.supervisor@demo.custody.dev", "Sam Okafor", domain.RoleSupervisor},
-	{"priya.supervisor@demo.custody.dev", "Priya Raman", domain.RoleSupervisor},
-	{"jo.field@demo.custody.dev", "Jo Brennan", domain.RoleField},
-	{"lee.field@demo.custody.dev", "Lee Kowalski", domain.RoleField},
-	{"maria.field@demo.custody.dev", "Maria Santos", domain.RoleField},
-	{"tom.field@demo.custody.dev", "Tom Eriksen", domain.RoleField},
-	{"aisha.field@demo.custody.dev", "Aisha Diallo", domain.RoleField},
-	{"ken.field@demo.custody.dev", "Ken Watanabe", domain.RoleField},
-	{"pat.picker@demo.custody.dev", "Pat Murphy", domain.RolePicker},
-	{"rui.picker@demo.custody.dev", "Rui Costa", domain.RolePicker},
-	{"nina.picker@demo.custody.dev", "Nina Larsen", domain.RolePicker},
+	{"admin@demo.custody.dev", "Alex Admin", domain.RoleAdmin, false},
+	{"sam.supervisor@demo.custody.dev", "Sam Okafor", domain.RoleSupervisor, false},
+	{"priya.supervisor@demo.custody.dev", "Priya Raman", domain.RoleSupervisor, false},
+	{"jo.field@demo.custody.dev", "Jo Brennan", domain.RoleField, false},
+	{"lee.field@demo.custody.dev", "Lee Kowalski", domain.RoleField, false},
+	{"maria.field@demo.custody.dev", "Maria Santos", domain.RoleField, false},
+	{"tom.field@demo.custody.dev", "Tom Eriksen", domain.RoleField, false},
+	{"aisha.field@demo.custody.dev", "Aisha Diallo", domain.RoleField, false},
+	{"ken.field@demo.custody.dev", "Ken Watanabe", domain.RoleField, true},
+	{"pat.picker@demo.custody.dev", "Pat Murphy", domain.RolePicker, false},
+	{"rui.picker@demo.custody.dev", "Rui Costa", domain.RolePicker, false},
+	{"nina.picker@demo.custody.dev", "Nina Larsen", domain.RolePicker, false},
 }
 
 // seedDemo fills an empty store with two sites, a storeroom, two RFID cabinets, three vans, a
@@ -128,8 +130,12 @@ func seedDemo(ctx context.Context, st appStore, eng submitter, stdout io.Writer)
 	for i, u := range demoUsers {
 		userIDs[i] = newID()
 		badge := fmt.Sprintf("04%012X", rng.Uint64()&0xFFFFFFFFFFFF)
+		var sites []string
+		if u.riverside {
+			sites = []string{river}
+		}
 		if s.err == nil {
-			s.err = createUser(ctx, eng, userIDs[i], u.email, u.name, u.role, demoPassword, []string{badge}, nil)
+			s.err = createUser(ctx, eng, userIDs[i], u.email, u.name, u.role, demoPassword, []string{badge}, sites)
 		}
 		if u.role == domain.RoleField {
 			fieldIDs = append(fieldIDs, userIDs[i])
@@ -173,6 +179,7 @@ func seedDemo(ctx context.Context, st appStore, eng submitter, stdout io.Writer)
 		len(demoProducts), items, len(demoUsers))
 	fmt.Fprintf(stdout, "demo: log in with POST /v1/auth/login {\"email\": \"admin@demo.custody.dev\", \"password\": %q}\n", demoPassword)
 	fmt.Fprintf(stdout, "demo: every demo user has that password: supervisors sam.supervisor@…, field staff jo.field@…, pickers pat.picker@… (all @demo.custody.dev)\n")
+	fmt.Fprintf(stdout, "demo: ken.field@… works only at the Riverside Tower project and sees that site alone\n")
 	return nil
 }
 

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -147,6 +148,23 @@ func TestServeDemo(t *testing.T) {
 		if code != http.StatusOK || len(data) < c.min {
 			t.Errorf("GET %s = %d with %d entries, want 200 with at least %d", c.path, code, len(data), c.min)
 		}
+	}
+	// Ken works only at the Riverside Tower project: he sees that site and its job site, and of
+	// the items only those there, his own and those with no location — far fewer than all.
+	ken := s.login(t, "ken.field@demo.custody.dev", demoPassword)
+	_, locs := s.do(t, http.MethodGet, "/v1/locations?limit=500", ken, nil)
+	var names []string
+	for _, v := range locs["data"].([]any) {
+		names = append(names, v.(map[string]any)["name"].(string))
+	}
+	slices.Sort(names)
+	if want := []string{"Riverside Tower level 3", "Riverside Tower project"}; !slices.Equal(names, want) {
+		t.Errorf("ken.field sees locations %v, want %v", names, want)
+	}
+	_, all := s.do(t, http.MethodGet, "/v1/items?limit=500", token, nil)
+	_, kens := s.do(t, http.MethodGet, "/v1/items?limit=500", ken, nil)
+	if n, m := len(kens["data"].([]any)), len(all["data"].([]any)); n == 0 || n*3 > m {
+		t.Errorf("ken.field sees %d of the %d items, want some but under a third", n, m)
 	}
 	// Every demo item has a serial, an asset tag and both an NFC and an EPC tag.
 	_, body := s.do(t, http.MethodGet, "/v1/items?limit=20", token, nil)
