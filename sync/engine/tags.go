@@ -194,15 +194,94 @@ type claimant struct {
 	first  stamp
 }
 
-// settleTag decides which item holds t and makes it the only item that shows t.
+// Settling a tag without transactions. On SQLite an op's reads and writes are one transaction
+// and writes are serialized, so the first read of a tag is exact. On MongoDB several writers
+// (several server processes) may settle one tag at once, each from reads the others change
+// under it. The inputs of the decision are the tag's claims and, for each claimant, its tags
+// clock (the floor of its dots) and its tombstone. A writer changes them only before settling
+// the tag itself: tagOp merges its dot, then settles; mergeItem writes the item, merges its
+// dots, then settles every tag it lists, showed, or has a claim on. settleTag then loops: read
+// the view (the item showing the tag, the claims, the claimant items), decide, and if the store
+// does not show the decision, write it and read again; it returns only after a read that finds
+// nothing to write. Claims only grow and a decision is a function of the view, so two writers
+// reading the same view decide the same holder. The interleavings this answers:
+//
+//   - W1 lists the claims before W2 merges its dot: W2 lists after its merge, so it sees both
+//     dots. W1, deciding from a stale list, may show the tag on its own item after W2 read the
+//     items; if W2 then fails to show the tag on the true holder (the tag's unique key is taken),
+//     it reads again rather than failing, and W1's next read, after its write, sees W2's dot
+//     and undoes its own write. Whoever reads last finds the store as the full claims decide.
+//   - W1 decides from items read before W2 raised a claimant's floor or deleted it (a tags list
+//     or a delete, which adds no dot): W1's write is stale, but its next read sees the new floor,
+//     and W2 settles the tag after its item write anyway.
+//   - W1 writes after W2 returned: W1 reads again after its write, so the store is set back to
+//     what the current view decides before W1 returns.
+//   - Consider the read that starts last among every settle of the tag. Every write to the
+//     view is followed by a read by its writer, so every write ended before that read began: it
+//     sees a store nobody is changing, its decision is the decision of the final claims, and it
+//     finds nothing to write (or it would read again, later). So when every writer returns
+//     without error, exactly the holder the final claims decide shows the tag. A writer that
+//     gives up after maxCASAttempts reads returns a conflict to retry; a crash between write and
+//     read leaves its op pending, and its retry settles the tag again.
+//
+// The tag_bound_twice conflict is recorded from the read that needed no write, so a stale view
+// does not record a set of claimants the final view does not have.
+
+// tagView is what the holder of a tag is decided from, as one pass of settleTag read it.
+type tagView struct {
+	claims []*domain.TagClaim
+	ids    []string // the claimants and the item that shows the tag, sorted
+	byID   map[string]*domain.Item
+}
+
+// settleTag decides which item holds t and makes it the only item that shows t, reading again
+// after every write until a read finds the store as it decides (see above).
 func (e *Engine) settleTag(ctx context.Context, t domain.Tag, w write) error {
-	claims, err := e.tags.ListTagClaims(ctx, t.Kind, t.Value)
-	if err != nil {
-		return err
+	for range maxCASAttempts {
+		v, err := e.readTag(ctx, t)
+		if err != nil {
+			return err
+		}
+		holder, live := v.decide()
+		var strip []string
+		for _, id := range v.ids {
+			if it := v.byID[id]; it != nil && id != holder && hasTag(it, t) {
+				strip = append(strip, id)
+			}
+		}
+		show := holder != "" && !hasTag(v.byID[holder], t)
+		if len(strip) == 0 && !show {
+			if len(live) > 1 {
+				return e.boundTwice(ctx, t, live, w)
+			}
+			return nil
+		}
+		// Take the tag off the others before putting it on the holder: one tag, one item, always.
+		for _, id := range strip {
+			if err := e.showTag(ctx, id, t, false, w); err != nil {
+				return err
+			}
+		}
+		if show {
+			// Another item shows the tag after all: a writer is changing it now. Read again.
+			if err := e.showTag(ctx, holder, t, true, w); err != nil && !isTagConflict(err) {
+				return err
+			}
+		}
 	}
+	return domain.Errorf(domain.ECONFLICT, "%s tag %s is being bound by many writers at once; try again", t.Kind, t.Value)
+}
+
+// readTag reads the view of t: the item showing it first, then the claims, so that an item a
+// settle showed it on is among the claims (its dot was merged before it was shown).
+func (e *Engine) readTag(ctx context.Context, t domain.Tag) (*tagView, error) {
 	shown, err := e.st.GetItemByTag(ctx, t.Kind, t.Value)
 	if err != nil && domain.ErrorCode(err) != domain.ENOTFOUND {
-		return err
+		return nil, err
+	}
+	claims, err := e.tags.ListTagClaims(ctx, t.Kind, t.Value)
+	if err != nil {
+		return nil, err
 	}
 	ids := make([]string, 0, len(claims)+1)
 	for _, c := range claims {
@@ -213,21 +292,28 @@ func (e *Engine) settleTag(ctx context.Context, t domain.Tag, w write) error {
 		legacy := &domain.TagClaim{Kind: t.Kind, Value: t.Value, ItemID: shown.ID,
 			Adds: map[string]string{legacyDot: shown.Clocks["tags"]}}
 		if err := e.tags.MergeTagClaim(ctx, legacy); err != nil {
-			return err
+			return nil, err
 		}
 		claims, ids = append(claims, legacy), append(ids, shown.ID)
 	}
 	items, err := e.st.GetItems(ctx, ids)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	byID := make(map[string]*domain.Item, len(items))
+	v := &tagView{claims: claims, ids: ids, byID: make(map[string]*domain.Item, len(items))}
 	for _, it := range items {
-		byID[it.ID] = it
+		v.byID[it.ID] = it
 	}
+	slices.Sort(v.ids)
+	return v, nil
+}
+
+// decide returns the holder of the tag in v ("" when no claim is live) and the live claimants,
+// holder first: the item whose earliest live dot is oldest, ties by item id.
+func (v *tagView) decide() (string, []claimant) {
 	var live []claimant
-	for _, c := range claims {
-		it := byID[c.ItemID]
+	for _, c := range v.claims {
+		it := v.byID[c.ItemID]
 		if it == nil || it.Deleted {
 			continue
 		}
@@ -241,28 +327,10 @@ func (e *Engine) settleTag(ctx context.Context, t domain.Tag, w write) error {
 		}
 		return live[i].itemID < live[j].itemID
 	})
-	holder := ""
-	if len(live) > 0 {
-		holder = live[0].itemID
+	if len(live) == 0 {
+		return "", nil
 	}
-	if len(live) > 1 {
-		if err := e.boundTwice(ctx, t, live, w); err != nil {
-			return err
-		}
-	}
-	// Take the tag off the others before putting it on the holder: one tag, one item, always.
-	slices.Sort(ids)
-	for _, id := range ids {
-		if it := byID[id]; it != nil && id != holder && hasTag(it, t) {
-			if err := e.showTag(ctx, id, t, false, w); err != nil {
-				return err
-			}
-		}
-	}
-	if it := byID[holder]; it != nil && !hasTag(it, t) {
-		return e.showTag(ctx, holder, t, true, w)
-	}
-	return nil
+	return live[0].itemID, live
 }
 
 // earliestLive returns the clock of c's earliest live dot: not named by a remove, not before a
@@ -296,6 +364,10 @@ func (e *Engine) showTag(ctx context.Context, id string, t domain.Tag, on bool, 
 		cur, err := e.st.GetItem(ctx, id)
 		if err != nil {
 			return err
+		}
+		if hasTag(cur, t) == on || (on && cur.Deleted) {
+			// Already as wanted, or deleted since it was read: the settle's next read sees it.
+			return nil
 		}
 		next := *cur
 		next.Tags = slices.DeleteFunc(slices.Clone(cur.Tags), func(x domain.Tag) bool { return x == t })
