@@ -11,8 +11,8 @@ import (
 	"github.com/custodyhq/custody/sync/wire"
 )
 
-// TokenPair is the answer of login and refresh: a short-lived access token and the refresh
-// token that replaces it.
+// TokenPair is the answer of login, refresh and password change: a short-lived access token
+// and the refresh token that replaces it.
 type TokenPair struct {
 	AccessToken  string `json:"access_token"`
 	RefreshToken string `json:"refresh_token"`
@@ -38,6 +38,19 @@ func (c *Client) Login(ctx context.Context, email, password string) (TokenPair, 
 func (c *Client) Refresh(ctx context.Context, refreshToken string) (TokenPair, error) {
 	var out TokenPair
 	err := c.do(ctx, http.MethodPost, "/v1/auth/refresh", "", map[string]string{"refresh_token": refreshToken}, &out)
+	return out, err
+}
+
+// ChangePassword changes the signed-in user's own password (POST /v1/me/password) and
+// returns the new token pair of this session. The server ends every other session of the user:
+// all their refresh tokens, the caller's included, stop working. A wrong current password is a
+// 403 problem naming current_password and counts towards the login lockout (429 with
+// Retry-After); a new password the server refuses (shorter than 8 characters) is a 422 problem
+// naming new_password.
+func (c *Client) ChangePassword(ctx context.Context, token, currentPassword, newPassword string) (TokenPair, error) {
+	var out TokenPair
+	err := c.do(ctx, http.MethodPost, "/v1/me/password", token,
+		map[string]string{"current_password": currentPassword, "new_password": newPassword}, &out)
 	return out, err
 }
 

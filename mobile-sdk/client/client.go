@@ -1,6 +1,7 @@
-// Package client is the typed HTTP client of the Custody API that the mobile SDK uses: login
-// and refresh, POST /v1/sync, and the few reads a phone needs beside it (conflicts, stock). It
-// is stateless — the caller passes the access token to every call — and links no server code.
+// Package client is the typed HTTP client of the Custody API that the mobile SDK uses: login,
+// refresh and password change, POST /v1/sync, and the few reads a phone needs beside it
+// (conflicts, stock). It is stateless — the caller passes the access token to every call — and
+// links no server code.
 package client
 
 import (

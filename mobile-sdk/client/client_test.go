@@ -104,6 +104,11 @@ func TestClientSpeaksTheDocumentedContract(t *testing.T) {
 		t.Errorf("Refresh = %+v, %v; want the new pair", tp, err)
 	}
 
+	s.answer(200, `{"access_token":"a.b.e","refresh_token":"r3","token_type":"Bearer","expires_in":900}`)
+	if tp, err = c.ChangePassword(ctx, "a.b.d", "old password 1", "new password 2"); err != nil || tp.AccessToken != "a.b.e" || tp.RefreshToken != "r3" || tp.ExpiresIn != 900 {
+		t.Errorf("ChangePassword = %+v, %v; want the new pair", tp, err)
+	}
+
 	s.answer(200, `{"results":[{"op_id":"018f0000-0000-7000-8000-000000000001","status":"applied"}],
 		"changes":[{"entity":"item","id":"i1","seq":7,"deleted":false,"data":{"id":"i1","product_id":"p1","status":"checked_out","holder_id":"u1","tags":[],"version":3}}],
 		"cursor":"7.1700000000000.all","has_more":true,"server_time":"2026-05-01T08:00:00.123Z"}`)
@@ -172,6 +177,42 @@ func TestClientProblems(t *testing.T) {
 			}
 			if tt.status == 429 && p.RetryAfter.Seconds() != 7 {
 				t.Errorf("RetryAfter = %v, want 7s", p.RetryAfter)
+			}
+		})
+	}
+}
+
+func TestClientChangePasswordProblems(t *testing.T) {
+	s := newSpecServer(t)
+	c := New(s.ts.URL, nil)
+	tests := []struct {
+		name   string
+		status int
+		body   string
+		code   string
+		field  string
+	}{
+		{"wrong current password", 403, `{"type":"urn:custody:problem:forbidden","title":"Forbidden","status":403,"detail":"current_password: is not your current password","errors":[{"field":"current_password","message":"is not your current password"}]}`, domain.EFORBIDDEN, "current_password"},
+		{"new password too short", 422, `{"type":"urn:custody:problem:invalid","title":"Unprocessable Entity","status":422,"detail":"the request has invalid fields","errors":[{"field":"new_password","message":"must be at least 8 characters"}]}`, domain.EINVALID, "new_password"},
+		{"locked out", 429, `{"type":"urn:custody:problem:rate_limited","title":"Too Many Requests","status":429,"detail":"too many failed attempts","errors":[]}`, domain.ERATELIMIT, ""},
+		{"expired token", 401, `{"type":"urn:custody:problem:unauthorized","title":"Unauthorized","status":401,"detail":"the access token is invalid or expired","errors":[]}`, domain.EUNAUTHORIZED, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s.answer(tt.status, tt.body)
+			tp, err := c.ChangePassword(context.Background(), "a.b.c", "old password 1", "new password 2")
+			if StatusOf(err) != tt.status || tp != (TokenPair{}) {
+				t.Fatalf("ChangePassword = %+v, %v; want a %d problem and no tokens", tp, err, tt.status)
+			}
+			if got := domain.ErrorCode(err); got != tt.code {
+				t.Errorf("ErrorCode(%v) = %s, want %s", err, got, tt.code)
+			}
+			fs := domain.ErrorFields(err)
+			if tt.field != "" && (len(fs) == 0 || fs[0].Field != tt.field) {
+				t.Errorf("ErrorFields(%v) = %+v, want %s first", err, fs, tt.field)
+			}
+			if tt.field == "" && len(fs) != 0 {
+				t.Errorf("ErrorFields(%v) = %+v, want none", err, fs)
 			}
 		})
 	}

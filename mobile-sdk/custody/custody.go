@@ -111,6 +111,15 @@ func (s *SDK) Login(email, password string) error {
 	return s.d.Login(context.Background(), email, password)
 }
 
+// ChangePassword changes the signed-in user's password (online; blocks) and keeps this device
+// signed in; every other session of the user ends. A wrong current password fails with
+// ErrorCode "forbidden" and ErrorFields naming current_password (too many wrong ones:
+// "rate_limited"); a new password the server refuses (shorter than 8 characters) fails with
+// "invalid" naming new_password. On failure the session is kept as it was.
+func (s *SDK) ChangePassword(currentPassword, newPassword string) error {
+	return s.d.ChangePassword(context.Background(), currentPassword, newPassword)
+}
+
 // Logout forgets the session; queued ops and local data stay for the same user's next login.
 func (s *SDK) Logout() error { return s.d.Logout() }
 
@@ -126,6 +135,17 @@ func (s *SDK) DeviceID() string { return s.d.DeviceID() }
 // ErrorCode returns the Custody error code of an error the SDK returned — invalid, not_found,
 // forbidden, unauthorized (sign in again), conflict… — or "internal" for any other error.
 func ErrorCode(err error) string { return domain.ErrorCode(err) }
+
+// ErrorFields returns the fields an error of the SDK names, as a JSON array of {field,
+// message} — such as [{"field":"new_password","message":"…"}] — and "[]" when it names none.
+func ErrorFields(err error) string {
+	fields := domain.ErrorFields(err)
+	if fields == nil {
+		fields = []domain.FieldError{}
+	}
+	b, _ := json.Marshal(fields)
+	return string(b)
+}
 
 func toJSON(v any, err error) (string, error) {
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -139,3 +140,112 @@ func TestFacadeRoundTrip(t *testing.T) {
 }
 
 func second(_ string, err error) error { return err }
+
+// passwordServer answers login, password change and sync as the Custody server does: the
+// password is "pw" until changed; a change makes the earlier access token stale and sync
+// refuses stale tokens, as does refresh every refresh token.
+func passwordServer(t *testing.T) *httptest.Server {
+	t.Helper()
+	claims := base64.RawURLEncoding.EncodeToString([]byte(`{"sub":"u1","role":"field"}`))
+	var mu sync.Mutex
+	password, live, issued := "pw", "", 0
+	issue := func(w http.ResponseWriter) {
+		issued++
+		live = "h." + claims + ".s" + strconv.Itoa(issued)
+		_ = json.NewEncoder(w).Encode(map[string]any{"access_token": live, "refresh_token": "r" + strconv.Itoa(issued), "token_type": "Bearer", "expires_in": 900})
+	}
+	problem := func(w http.ResponseWriter, status int, code, field, msg string) {
+		w.Header().Set("Content-Type", "application/problem+json")
+		w.WriteHeader(status)
+		body := map[string]any{"type": "urn:custody:problem:" + code, "title": http.StatusText(status), "status": status, "detail": msg, "errors": []map[string]string{}}
+		if field != "" {
+			body["detail"] = field + ": " + msg
+			body["errors"] = []map[string]string{{"field": field, "message": msg}}
+		}
+		_ = json.NewEncoder(w).Encode(body)
+	}
+	authorized := func(r *http.Request) bool { return r.Header.Get("Authorization") == "Bearer "+live }
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /v1/auth/login", func(w http.ResponseWriter, r *http.Request) {
+		var in struct{ Password string }
+		_ = json.NewDecoder(r.Body).Decode(&in)
+		mu.Lock()
+		defer mu.Unlock()
+		if in.Password != password {
+			problem(w, 401, "unauthorized", "", "wrong email or password")
+			return
+		}
+		issue(w)
+	})
+	mux.HandleFunc("POST /v1/auth/refresh", func(w http.ResponseWriter, r *http.Request) {
+		problem(w, 401, "unauthorized", "", "refresh token not valid")
+	})
+	mux.HandleFunc("POST /v1/me/password", func(w http.ResponseWriter, r *http.Request) {
+		var in struct {
+			Current string `json:"current_password"`
+			New     string `json:"new_password"`
+		}
+		_ = json.NewDecoder(r.Body).Decode(&in)
+		mu.Lock()
+		defer mu.Unlock()
+		switch {
+		case !authorized(r):
+			problem(w, 401, "unauthorized", "", "the access token is invalid or expired")
+		case len(in.New) < 8:
+			problem(w, 422, "invalid", "new_password", "must be at least 8 characters long")
+		case in.Current != password:
+			problem(w, 403, "forbidden", "current_password", "is not your current password")
+		default:
+			password = in.New
+			issue(w)
+		}
+	})
+	mux.HandleFunc("POST /v1/sync", func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		if !authorized(r) {
+			problem(w, 401, "unauthorized", "", "the access token is invalid or expired")
+			return
+		}
+		_ = json.NewEncoder(w).Encode(wire.Response{Cursor: "1", ServerTime: "2026-01-01T00:00:00Z", Results: []wire.Result{}, Changes: []wire.Change{}})
+	})
+	ts := httptest.NewServer(mux)
+	t.Cleanup(ts.Close)
+	return ts
+}
+
+func TestFacadeChangePassword(t *testing.T) {
+	ts := passwordServer(t)
+	sdk, err := Open(NewConfig(ts.URL, filepath.Join(t.TempDir(), "c.db")), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sdk.Close()
+	if err := sdk.Login("jo@example.com", "pw"); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name, current, new string
+		code, fields       string
+	}{
+		{"wrong current password", "nope", "new password 2", "forbidden", `[{"field":"current_password","message":"is not your current password"}]`},
+		{"new password too short", "pw", "short", "invalid", `[{"field":"new_password","message":"must be at least 8 characters long"}]`},
+		{"changed", "pw", "new password 2", "", "[]"},
+	}
+	for _, tt := range tests {
+		err := sdk.ChangePassword(tt.current, tt.new)
+		if got := ErrorCode(err); got != tt.code {
+			t.Errorf("%s: ErrorCode(ChangePassword(%q, %q)) = %q (%v), want %q", tt.name, tt.current, tt.new, got, err, tt.code)
+		}
+		if got := ErrorFields(err); got != tt.fields {
+			t.Errorf("%s: ErrorFields(ChangePassword(%q, %q)) = %s, want %s", tt.name, tt.current, tt.new, got, tt.fields)
+		}
+		// The device stays signed in: the server takes only its live access token.
+		if _, err := sdk.SyncNow(); err != nil {
+			t.Errorf("%s: SyncNow after ChangePassword = %v, want nil", tt.name, err)
+		}
+	}
+	if sdk.UserID() != "u1" {
+		t.Errorf("UserID after ChangePassword = %q, want u1", sdk.UserID())
+	}
+}

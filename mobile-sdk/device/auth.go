@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -67,6 +68,67 @@ func (d *Device) Login(ctx context.Context, email, password string) (err error) 
 		d.notify(Change{Source: SourceResync})
 	}
 	return err
+}
+
+// ChangePassword changes the signed-in user's password (online) and keeps the device signed
+// in: the server ends every session of the user — this device's refresh token too — and
+// answers with a new token pair, which is stored as a login's is. When the server refuses the
+// change nothing stored changes: a wrong current password is EFORBIDDEN naming
+// current_password (and counts towards the login lockout, ERATELIMIT), a new password the
+// server refuses is EINVALID naming new_password. The queue and the local data are not
+// touched.
+//
+// The call is not retried: a lost answer may hide a change that was made (the next token
+// refresh then signs the device out, and the user signs in with the new password). Only an
+// access token that expired on the way is refreshed and the call made once more.
+func (d *Device) ChangePassword(ctx context.Context, currentPassword, newPassword string) (err error) {
+	defer domain.Wrap(&err, "Device.ChangePassword")
+	ctx, done, err := d.enter(ctx)
+	if err != nil {
+		return err
+	}
+	defer done()
+	tok, err := d.accessToken(ctx)
+	if err != nil {
+		return err
+	}
+	err = d.changePassword(ctx, tok, currentPassword, newPassword)
+	if client.StatusOf(err) == http.StatusUnauthorized && !namesField(err, "current_password") {
+		// The access token was refused before anything changed: refresh it and try once more.
+		// (A 401 about current_password would be a wrong guess; trying again would count twice.)
+		if tok, err = d.refresh(ctx, tok); err != nil {
+			return err
+		}
+		err = d.changePassword(ctx, tok, currentPassword, newPassword)
+	}
+	return err
+}
+
+// changePassword makes one change request and stores the new pair. It holds authMu so that no
+// token refresh runs meanwhile: one would present a refresh token the change revokes, be
+// refused, and sign the device out.
+func (d *Device) changePassword(ctx context.Context, token, currentPassword, newPassword string) error {
+	d.authMu.Lock()
+	defer d.authMu.Unlock()
+	tp, err := d.api.ChangePassword(ctx, token, currentPassword, newPassword)
+	if err != nil {
+		return err
+	}
+	if err := d.st.Update(func(tx *localstore.Tx) error { return d.saveTokens(tx, tp, nil) }); err != nil {
+		return fmt.Errorf("the password was changed but the new session could not be stored (sign in with the new password): %w", err)
+	}
+	d.log.Info().Msg("password changed; the other sessions of the user ended")
+	return nil
+}
+
+// namesField reports whether err is a domain error about the named field.
+func namesField(err error, field string) bool {
+	for _, f := range domain.ErrorFields(err) {
+		if f.Field == field {
+			return true
+		}
+	}
+	return false
 }
 
 // Logout forgets the tokens. The queue and local data stay; the same user signing in again

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/custodyhq/custody/domain"
 	"github.com/custodyhq/custody/mobile-sdk/client"
 )
 
@@ -52,6 +53,10 @@ func retryable(ctx context.Context, err error) (bool, time.Duration) {
 	if errors.As(err, &p) {
 		ok := p.Status >= 500 || p.Status == http.StatusTooManyRequests || p.Status == http.StatusRequestTimeout
 		return ok, p.RetryAfter
+	}
+	if domain.ErrorCode(err) != domain.EINTERNAL {
+		// The device's own verdict, such as "not signed in": no answer will change it.
+		return false, 0
 	}
 	return true, 0 // the network, or an answer cut short
 }

@@ -156,6 +156,7 @@ func TestRetryableErrors(t *testing.T) {
 		{"422", problemErr(422), false},
 		{"401", problemErr(401), false},
 		{"409", problemErr(409), false},
+		{"signed out on the device", errSignedOut("not signed in"), false},
 	}
 	for _, tt := range tests {
 		if got, _ := retryable(t.Context(), tt.err); got != tt.want {

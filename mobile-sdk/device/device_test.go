@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"path/filepath"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -378,6 +379,14 @@ func TestRevokedSessionKeepsQueue(t *testing.T) {
 	_, err := d.SyncNow(context.Background())
 	if domain.ErrorCode(err) != domain.EUNAUTHORIZED {
 		t.Fatalf("SyncNow with a revoked session = %v, want %s", err, domain.EUNAUTHORIZED)
+	}
+	// Signed out is final until the user signs in: the phone says so at once, it does not
+	// back off and ask again.
+	f.mu.Lock()
+	waits := slices.Clone(f.sleeps)
+	f.mu.Unlock()
+	if len(waits) != 0 {
+		t.Errorf("SyncNow waited %v before saying the session ended, want no waits", waits)
 	}
 	if n := pending(t, d); n != 1 {
 		t.Errorf("%d ops queued, want 1 kept for after the next login", n)
