@@ -203,7 +203,18 @@ func (s *twoSites) recordItems(token string) []string {
 // got per entity kind (deleted ones left out), sorted, and the cursor to continue from.
 func (s *twoSites) pullIDs(token, device, cursor string) (map[string][]string, string) {
 	s.t.Helper()
-	got := map[string][]string{}
+	got, _, cursor := s.pullPages(token, device, cursor, 0, nil)
+	return got, cursor
+}
+
+// pullPages syncs a device with no ops from cursor to the end of the feed in pages of limit
+// (the server's default when 0), calling between, when not nil, after each page but the last
+// with what the device has got so far.
+// It returns the ids the device got per entity kind, those it was told are deleted, each
+// sorted, and the cursor to continue from.
+func (s *twoSites) pullPages(token, device, cursor string, limit int, between func(got map[string][]string)) (got, deleted map[string][]string, next string) {
+	s.t.Helper()
+	got, deleted = map[string][]string{}, map[string][]string{}
 	for range 100 {
 		var resp struct {
 			Changes []struct {
@@ -214,23 +225,33 @@ func (s *twoSites) pullIDs(token, device, cursor string) (map[string][]string, s
 			Cursor  string `json:"cursor"`
 			HasMore bool   `json:"has_more"`
 		}
-		s.mustDo(req{Method: "POST", Path: "/v1/sync", Token: token, Body: map[string]any{"device_id": device, "cursor": cursor, "ops": []any{}}},
-			200, &resp)
+		body := map[string]any{"device_id": device, "cursor": cursor, "ops": []any{}}
+		if limit > 0 {
+			body["limit"] = limit
+		}
+		s.mustDo(req{Method: "POST", Path: "/v1/sync", Token: token, Body: body}, 200, &resp)
 		for _, c := range resp.Changes {
-			if !c.Deleted {
+			if c.Deleted {
+				deleted[c.Entity] = append(deleted[c.Entity], c.ID)
+			} else {
 				got[c.Entity] = append(got[c.Entity], c.ID)
 			}
 		}
 		cursor = resp.Cursor
 		if !resp.HasMore {
-			for _, ids := range got {
-				slices.Sort(ids)
+			for _, m := range []map[string][]string{got, deleted} {
+				for _, ids := range m {
+					slices.Sort(ids)
+				}
 			}
-			return got, cursor
+			return got, deleted, cursor
+		}
+		if between != nil {
+			between(got)
 		}
 	}
 	s.t.Fatal("the pull did not end")
-	return nil, ""
+	return nil, nil, ""
 }
 
 func (s *twoSites) expectPulled(who, entity string, got map[string][]string, want ...string) {
@@ -277,4 +298,79 @@ func TestPullFollowsTheUsersSites(t *testing.T) {
 			t.Errorf("after gaining the south site, Nora's pull has %s %v, want %s among them", want.entity, more[want.entity], want.id)
 		}
 	}
+}
+
+// TestPullDropsWhatLeavesTheUsersSites: what a phone holds but its user may no longer see comes
+// in the next pull as deleted — an item moved to another site, a tool checked in at a site the
+// user is not at, what was under a site taken from the user — so the phone does not keep a
+// stale copy. A phone's first pull is told of nothing it never had, even in many pages, unless
+// something it got on an earlier page has left meanwhile.
+func TestPullDropsWhatLeavesTheUsersSites(t *testing.T) {
+	s := newTwoSites(t)
+	stockAt := func(loc string) string { return s.gloves + "@" + loc }
+	move := func(item, to string) {
+		s.mustDo(req{Method: "POST", Path: "/v1/items/" + item + "/transfer", Token: s.admin, Body: map[string]any{"location_id": to}}, 200, nil)
+	}
+
+	// The first pull, two entries a page; once the north drill has come, with pages still to
+	// come, it goes south.
+	moved := false
+	got, deleted, cursor := s.pullPages(s.nora, "nora-phone", "", 2, func(got map[string][]string) {
+		if !moved && slices.Contains(got["item"], s.northDrill) {
+			move(s.northDrill, s.southVan)
+			moved = true
+		}
+	})
+	if !moved {
+		t.Fatalf("the north drill came on the last page of Nora's first pull; the test cannot move it mid-pull")
+	}
+	s.expectPulled("nora", "location", got, s.north, s.northCab)
+	s.expectPulled("nora", "stock", got, stockAt(s.northCab))
+	if want := map[string][]string{"item": {s.northDrill}}; !mapsEqual(deleted, want) {
+		t.Errorf("a first pull during which the north drill went south told Nora of deleted %v, want only %v", deleted, want)
+	}
+
+	// Back north, then checked out to Nora and checked in at the south site.
+	move(s.northDrill, s.northCab)
+	got, deleted, cursor = s.pullPages(s.nora, "nora-phone", cursor, 0, nil)
+	if !slices.Contains(got["item"], s.northDrill) || len(deleted["item"]) != 0 {
+		t.Errorf("after the drill came back north Nora pulled items %v, deleted %v; want it, not deleted", got["item"], deleted["item"])
+	}
+	s.mustDo(req{Method: "POST", Path: "/v1/items/" + s.southDrill + "/checkout", Token: s.admin, Body: map[string]any{"holder_id": s.noraID}}, 200, nil)
+	got, _, cursor = s.pullPages(s.nora, "nora-phone", cursor, 0, nil)
+	if !slices.Contains(got["item"], s.southDrill) {
+		t.Errorf("Nora holds the south drill but pulled items %v", got["item"])
+	}
+	s.mustDo(req{Method: "POST", Path: "/v1/items/" + s.southDrill + "/checkin", Token: s.admin, Body: map[string]any{"location_id": s.southVan}}, 200, nil)
+	got, deleted, cursor = s.pullPages(s.nora, "nora-phone", cursor, 0, nil)
+	if slices.Contains(got["item"], s.southDrill) || !slices.Contains(deleted["item"], s.southDrill) {
+		t.Errorf("the south drill checked in at the south site: Nora pulled items %v, deleted %v; want it deleted", got["item"], deleted["item"])
+	}
+
+	// Nora moves to the south site: the north comes as deleted, the south whole.
+	var u struct{ Version int64 }
+	s.mustDo(req{Method: "GET", Path: "/v1/users/" + s.noraID, Token: s.admin}, 200, &u)
+	s.mustDo(req{Method: "PATCH", Path: "/v1/users/" + s.noraID, Token: s.admin, Header: map[string]string{"If-Match": fmt.Sprintf(`"%d"`, u.Version)},
+		Body: map[string]any{"site_ids": []string{s.south}}}, 200, nil)
+	got, deleted, _ = s.pullPages(s.nora, "nora-phone", cursor, 0, nil)
+	s.expectPulled("nora", "location", got, s.south, s.southVan)
+	for _, gone := range []struct{ entity, id string }{
+		{"location", s.north}, {"location", s.northCab}, {"item", s.northDrill}, {"stock", stockAt(s.northCab)},
+	} {
+		if !slices.Contains(deleted[gone.entity], gone.id) {
+			t.Errorf("after moving to the south site Nora was told of deleted %s %v, want %s among them", gone.entity, deleted[gone.entity], gone.id)
+		}
+	}
+}
+
+func mapsEqual(a, b map[string][]string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, v := range a {
+		if !slices.Equal(v, b[k]) {
+			return false
+		}
+	}
+	return true
 }

@@ -68,29 +68,41 @@ func startCustody(t *testing.T) *custodyServer {
 	return &custodyServer{url: ts.URL, st: st, eng: eng, clock: clock}
 }
 
-// seed submits one op as the server itself would and returns the entity id.
+// seed submits one op that creates an entity, as the server itself would, and returns its id.
 func (s *custodyServer) seed(t *testing.T, typ string, payload map[string]any) string {
 	t.Helper()
 	id := uuid.Must(uuid.NewV7()).String()
+	s.submit(t, typ, id, payload)
+	return id
+}
+
+// submit applies one op to an entity as the server itself would (an admin at a desk).
+func (s *custodyServer) submit(t *testing.T, typ, id string, payload map[string]any) {
+	t.Helper()
 	b, err := json.Marshal(payload)
 	if err != nil {
 		t.Fatal(err)
 	}
 	actor := domain.Actor{UserID: "system", Role: domain.RoleAdmin, DeviceID: engine.ServerDevice}
 	if err := s.eng.Submit(context.Background(), actor, wire.Op{Type: typ, EntityID: id, Payload: b}, 0); err != nil {
-		t.Fatalf("seeding %s %v: %v", typ, payload, err)
+		t.Fatalf("%s %s %v: %v", typ, id, payload, err)
 	}
-	return id
 }
 
 // seedUser creates a user with a password and returns the id.
 func (s *custodyServer) seedUser(t *testing.T, email, password string, role domain.Role) string {
 	t.Helper()
+	return s.seed(t, wire.OpUserCreate, map[string]any{"email": email, "name": email, "role": role, "password_hash": mustHash(t, password)})
+}
+
+// mustHash hashes a password as the server stores it.
+func mustHash(t *testing.T, password string) string {
+	t.Helper()
 	hash, err := api.HashPassword(password)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return s.seed(t, wire.OpUserCreate, map[string]any{"email": email, "name": email, "role": role, "password_hash": hash})
+	return hash
 }
 
 // device opens a device on a new file against the server.

@@ -206,13 +206,16 @@ func (d *Device) apply(resp *wire.Response, rep *Report) error {
 			}
 		}
 		for _, c := range resp.Changes {
-			var err error
 			if c.Deleted {
-				err = tx.DeleteEntity(c.Entity, c.ID)
-			} else {
-				err = tx.PutEntity(c.Entity, c.ID, c.Data)
-			}
-			if err != nil {
+				// Deleted, or out of the user's view: the server says so of entities this
+				// device may never have had, and the app hears only of those it had.
+				if _, had := tx.Entity(c.Entity, c.ID); !had {
+					continue
+				}
+				if err := tx.DeleteEntity(c.Entity, c.ID); err != nil {
+					return err
+				}
+			} else if err := tx.PutEntity(c.Entity, c.ID, c.Data); err != nil {
 				return err
 			}
 			changes = append(changes, Change{Entity: c.Entity, ID: c.ID, Source: SourceServer})

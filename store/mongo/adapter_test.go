@@ -324,12 +324,17 @@ func TestChangeFeedWaitsForWritesInFlight(t *testing.T) {
 	}
 
 	a := create("a")
-	_, slowDone, err := db.beginSeq(ctx) // a write that took its position and is still running
+	slowSeq, slowDone, err := db.beginSeq(ctx) // a write that took its position and is still running
 	if err != nil {
 		t.Fatalf("beginSeq = %v", err)
 	}
 	b := create("b")
 	want("while an earlier write is in flight", a.Seq)
+	// A first pull that starts now leaves out what its user may not see up to the head: the
+	// write in flight may still move an entity it sent, so the head is below that write.
+	if head, err := db.ChangesHead(ctx); err != nil || head >= slowSeq {
+		t.Errorf("ChangesHead() = %d, %v while the write at %d is in flight, want below it", head, err, slowSeq)
+	}
 	slowDone()
 	want("after it ended", a.Seq, b.Seq)
 

@@ -148,6 +148,13 @@ func (db *DB) ListChanges(ctx context.Context, after int64, limit int) (_ []doma
 	return out, nil
 }
 
+// ChangesHead returns the high-water mark of the feed: a write still in flight, and every write
+// that starts later, takes a position above it.
+func (db *DB) ChangesHead(ctx context.Context) (_ int64, err error) {
+	defer wrap(&err, "DB.ChangesHead")
+	return db.highWater(ctx)
+}
+
 // highWater returns the highest position below which every write has finished, and clears
 // writes that have been in flight for too long.
 func (db *DB) highWater(ctx context.Context) (int64, error) {

@@ -13,6 +13,7 @@ const (
 	qChange  = `INSERT INTO changes (seq, entity, id, deleted) VALUES (?, ?, ?, ?)
 		ON CONFLICT (entity, id) DO UPDATE SET seq = excluded.seq, deleted = excluded.deleted`
 	qListChanges = `SELECT seq, entity, id, deleted FROM changes WHERE seq > ? ORDER BY seq LIMIT ?`
+	qChangesHead = `SELECT coalesce(max(seq), 0) FROM changes`
 )
 
 // versionQueries reads the stored version of an entity, per table.
@@ -73,6 +74,15 @@ func checkUpdated(t *tx, res sql.Result, table, kind, id string, expect int64) e
 		return err
 	}
 	return domain.FieldErrorf(domain.ECONFLICT, "version", "the %s is at version %d, not %d; reload it and try again", kind, current, expect)
+}
+
+// ChangesHead returns the highest committed sequence of the change feed. Writes are
+// serialized and a write's sequences are above every committed one, so every change recorded
+// after the call has a greater sequence.
+func (db *DB) ChangesHead(ctx context.Context) (seq int64, err error) {
+	defer domain.Wrap(&err, "sqlite.ChangesHead")
+	err = db.queryRow(ctx, qChangesHead).Scan(&seq)
+	return seq, err
 }
 
 // ListChanges returns change-feed entries with Seq > after, in Seq order, at most limit

@@ -16,10 +16,16 @@ func feedCases() []testCase {
 	}
 }
 
-// testChangeFeed checks that the feed holds each entity's latest write in Seq order.
+// testChangeFeed checks that the feed holds each entity's latest write in Seq order, and that
+// its head is below every later write.
 func testChangeFeed(t *testing.T, st Store) {
 	ctx := testContext(t)
+	empty, err := st.ChangesHead(ctx)
+	must(t, "ChangesHead of an empty feed", err)
 	loc := makeLocation(t, st, "Site", domain.LocationSite, "")
+	if loc.Seq <= empty {
+		t.Errorf("ChangesHead() = %d before the first write, whose Seq is %d; want it below", empty, loc.Seq)
+	}
 	p := makeProduct(t, st, "Drill")
 	it := makeItem(t, st, newItem(t, p.ID, "SN-1"))
 	u := makeUser(t, st, newUser(t, "feed@example.com"))
@@ -57,7 +63,17 @@ func testChangeFeed(t *testing.T, st Store) {
 			t.Errorf("ListChanges(%d, 3) = %+v, want %+v", first[2].Seq, rest, want[3:])
 		}
 	}
-	end, err := st.ListChanges(ctx, loc.Seq, 10)
+	head, err := st.ChangesHead(ctx)
+	must(t, "ChangesHead", err)
+	if head < loc.Seq {
+		t.Errorf("ChangesHead() = %d after the write at %d, want at least that", head, loc.Seq)
+	}
+	p.Name = "Drill, cordless"
+	must(t, "UpdateProduct", st.UpdateProduct(ctx, p, p.Version))
+	if p.Seq <= head {
+		t.Errorf("a write after ChangesHead() = %d got Seq %d, want above it", head, p.Seq)
+	}
+	end, err := st.ListChanges(ctx, p.Seq, 10)
 	must(t, "ListChanges(last seq)", err)
 	if len(end) != 0 {
 		t.Errorf("ListChanges(%d, 10) = %+v, want none", loc.Seq, end)

@@ -61,6 +61,8 @@ type Store interface {
 
 	// ListChanges returns change-feed entries with Seq > after, in Seq order, at most limit.
 	ListChanges(ctx context.Context, after int64, limit int) ([]domain.Change, error)
+	// ChangesHead returns a sequence that every change recorded after the call exceeds.
+	ChangesHead(ctx context.Context) (int64, error)
 
 	// BeginOp records op as pending. If an op with that OpID exists, it returns the stored
 	// record and writes nothing; otherwise it returns nil.

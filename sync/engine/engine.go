@@ -46,6 +46,8 @@ type Store interface {
 	UpdateUser(ctx context.Context, u *domain.User, expectVersion int64) error
 	GetUserByBadge(ctx context.Context, uid string) (*domain.User, error)
 	ListChanges(ctx context.Context, after int64, limit int) ([]domain.Change, error)
+	// ChangesHead returns a sequence that every change recorded after the call exceeds.
+	ChangesHead(ctx context.Context) (int64, error)
 
 	BeginOp(ctx context.Context, op *domain.OpRecord) (*domain.OpRecord, error)
 	FinishOp(ctx context.Context, opID, status, errText string) error

@@ -186,6 +186,12 @@ func (m *memStore) FinishOp(_ context.Context, opID, status, errText string) err
 	return nil
 }
 
+func (m *memStore) ChangesHead(context.Context) (int64, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.seq, nil
+}
+
 func (m *memStore) ListChanges(_ context.Context, after int64, limit int) ([]domain.Change, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()

@@ -27,30 +27,49 @@ const (
 // cursor is a device's position in the change feed: the last sequence it saw, when the cursor
 // was issued (for the tombstone horizon) and a digest of the scope it was issued for (a changed
 // scope restarts the pull, which brings a snapshot of what was gained).
+//
+// fresh is set while a device pulls its first snapshot: it was the feed's head when that pull
+// began, and an entity whose entry is at or below it has not been sent to the device before,
+// so one the user may not see is simply left out. Above it, and on every later pull, such an
+// entity is sent as deleted: the device may hold it from when the user could see it.
 type cursor struct {
 	seq    int64
 	issued time.Time
 	scope  string
+	fresh  int64
 }
 
 func (c cursor) String() string {
-	return fmt.Sprintf("%d.%d.%s", c.seq, c.issued.UnixMilli(), c.scope)
+	s := fmt.Sprintf("%d.%d.%s", c.seq, c.issued.UnixMilli(), c.scope)
+	if c.fresh > c.seq {
+		s += "." + strconv.FormatInt(c.fresh, 10)
+	}
+	return s
 }
 
 func parseCursor(s string) (cursor, error) {
 	if s == "" {
 		return cursor{}, nil
 	}
+	bad := domain.FieldErrorf(domain.EINVALID, "cursor", "is not a cursor this server issued")
 	parts := strings.Split(s, ".")
-	if len(parts) != 3 {
-		return cursor{}, domain.FieldErrorf(domain.EINVALID, "cursor", "is not a cursor this server issued")
+	if len(parts) != 3 && len(parts) != 4 {
+		return cursor{}, bad
 	}
 	seq, err1 := strconv.ParseInt(parts[0], 10, 64)
 	ms, err2 := strconv.ParseInt(parts[1], 10, 64)
 	if err1 != nil || err2 != nil || seq < 0 || ms < 0 {
-		return cursor{}, domain.FieldErrorf(domain.EINVALID, "cursor", "is not a cursor this server issued")
+		return cursor{}, bad
 	}
-	return cursor{seq: seq, issued: time.UnixMilli(ms), scope: parts[2]}, nil
+	c := cursor{seq: seq, issued: time.UnixMilli(ms), scope: parts[2]}
+	if len(parts) == 4 {
+		fresh, err := strconv.ParseInt(parts[3], 10, 64)
+		if err != nil || fresh <= seq {
+			return cursor{}, bad
+		}
+		c.fresh = fresh
+	}
+	return c, nil
 }
 
 // scope is what one user may see: every location when sites is nil, else the locations under
@@ -120,11 +139,12 @@ func (sc *scope) seesLocation(ctx context.Context, st Store, id string) (bool, e
 	return sees, nil
 }
 
-// pull returns the changes after cur that the scope may see, at most limit of them, the cursor
-// to continue from and whether more remain.
+// pull returns the changes after cur that the scope may see, and the entities it may no longer
+// see as deleted (see cursor), at most limit of them, the cursor to continue from and whether
+// more remain.
 func (e *Engine) pull(ctx context.Context, st Store, sc *scope, cur cursor, limit int) ([]wire.Change, cursor, bool, error) {
 	out := make([]wire.Change, 0, min(limit, 64))
-	next := cursor{seq: cur.seq, issued: e.now().UTC(), scope: sc.digest}
+	next := cursor{seq: cur.seq, issued: e.now().UTC(), scope: sc.digest, fresh: cur.fresh}
 	for len(out) < limit {
 		batch, err := st.ListChanges(ctx, next.seq, limit-len(out)+1)
 		if err != nil {
@@ -142,12 +162,15 @@ func (e *Engine) pull(ctx context.Context, st Store, sc *scope, cur cursor, limi
 				return out, next, true, nil
 			}
 			next.seq = ch.Seq
-			wc, visible, err := e.changeFor(ctx, st, sc, ch, items)
+			wc, v, err := e.changeFor(ctx, st, sc, ch, items)
 			if err != nil {
 				return nil, cur, false, err
 			}
-			if visible {
+			switch {
+			case v == send:
 				out = append(out, wc)
+			case v == outOfScope && ch.Seq > cur.fresh:
+				out = append(out, wire.Change{Entity: ch.Entity, ID: ch.ID, Seq: ch.Seq, Deleted: true})
 			}
 		}
 	}
@@ -158,11 +181,20 @@ func (e *Engine) pull(ctx context.Context, st Store, sc *scope, cur cursor, limi
 	return out, next, len(more) > 0, nil
 }
 
+// verdict is what a pull does with one feed entry.
+type verdict int
+
+const (
+	skip       verdict = iota // nothing to send: an entity the feed does not carry, or one gone since
+	send                      // the entity, or its tombstone
+	outOfScope                // the user may not see it (now): a device that holds it drops it
+)
+
 // changeFor loads the entity of one feed entry and decides whether the scope sees it.
-func (e *Engine) changeFor(ctx context.Context, st Store, sc *scope, ch domain.Change, items map[string]*domain.Item) (wire.Change, bool, error) {
+func (e *Engine) changeFor(ctx context.Context, st Store, sc *scope, ch domain.Change, items map[string]*domain.Item) (wire.Change, verdict, error) {
 	wc := wire.Change{Entity: ch.Entity, ID: ch.ID, Seq: ch.Seq, Deleted: ch.Deleted}
 	if ch.Deleted {
-		return wc, true, nil
+		return wc, send, nil
 	}
 	var (
 		v       any
@@ -199,16 +231,19 @@ func (e *Engine) changeFor(ctx context.Context, st Store, sc *scope, ch domain.C
 	case domain.EntityPurchaseOrder, domain.EntityPickList:
 		v, visible, err = e.documentFor(ctx, st, sc, ch)
 	default:
-		return wc, false, nil
+		return wc, skip, nil
 	}
 	if domain.ErrorCode(err) == domain.ENOTFOUND {
-		return wc, false, nil // written to the feed but gone since: the next entry says so
+		return wc, skip, nil // written to the feed but gone since: the next entry says so
 	}
-	if err != nil || !visible {
-		return wc, false, err
+	if err != nil {
+		return wc, skip, err
+	}
+	if !visible {
+		return wc, outOfScope, nil
 	}
 	wc.Data, err = json.Marshal(v)
-	return wc, true, err
+	return wc, send, err
 }
 
 // documentFor loads a purchase order or pick list of the feed and decides whether the scope

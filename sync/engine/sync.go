@@ -75,8 +75,18 @@ func (e *Engine) Sync(ctx context.Context, actor domain.Actor, req *wire.Request
 	if err != nil {
 		return nil, err
 	}
-	if cur.scope != sc.digest {
-		cur = cursor{} // a new scope: start again from the beginning, a snapshot of it
+	switch {
+	case req.Cursor == "":
+		// A device's first pull: nothing it may not see needs saying (see cursor).
+		if sc.sites != nil {
+			if cur.fresh, err = e.st.ChangesHead(ctx); err != nil {
+				return nil, err
+			}
+		}
+	case cur.scope != sc.digest:
+		// A new scope: start again from the beginning, a snapshot of it, in which what the
+		// device holds from the old scope and may not see now comes as deleted.
+		cur = cursor{}
 	}
 	changes, next, more, err := e.pull(ctx, e.st, sc, cur, limit)
 	if err != nil {

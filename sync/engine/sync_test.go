@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -158,5 +159,28 @@ func TestSyncClockSkewAndSlowDevice(t *testing.T) {
 	}
 	if it, _ := st.GetItem(ctx, "item-1"); it.AssetTag != "SLOW-1" || it.Notes != "" {
 		t.Errorf("item = asset tag %q, notes %q; want SLOW-1 and no notes", it.AssetTag, it.Notes)
+	}
+}
+
+func TestCursorRoundTripAndRefusals(t *testing.T) {
+	issued := time.UnixMilli(1_780_000_000_000).UTC()
+	for _, c := range []cursor{
+		{seq: 0, issued: issued, scope: "all"},
+		{seq: 42, issued: issued, scope: "3f9a01bc77d2"},
+		{seq: 42, issued: issued, scope: "3f9a01bc77d2", fresh: 500},
+	} {
+		got, err := parseCursor(c.String())
+		if err != nil || got.seq != c.seq || !got.issued.Equal(c.issued) || got.scope != c.scope || got.fresh != c.fresh {
+			t.Errorf("parseCursor(%q) = %+v, %v; want %+v", c.String(), got, err, c)
+		}
+	}
+	// A first pull past its head reads as any other cursor.
+	if s := (cursor{seq: 500, issued: issued, scope: "all", fresh: 500}).String(); strings.Count(s, ".") != 2 {
+		t.Errorf("cursor at its fresh head = %q, want the three-part form", s)
+	}
+	for _, bad := range []string{"1", "1.2", "1.2.all.3.4", "x.2.all", "1.x.all", "-1.2.all", "5.2.all.5", "5.2.all.4", "5.2.all.x"} {
+		if _, err := parseCursor(bad); domain.ErrorCode(err) != domain.EINVALID {
+			t.Errorf("parseCursor(%q) = %v, want invalid", bad, err)
+		}
 	}
 }
