@@ -374,3 +374,67 @@ func mapsEqual(a, b map[string][]string) bool {
 	}
 	return true
 }
+
+// TestPullFollowsAMovedLocation: the south van is re-parented to the north site — it drove
+// north for a job. Nora's next pull brings the van, the drill in it and its stock, though none
+// of them changed themselves; when the van goes back south her next pull says they are deleted.
+func TestPullFollowsAMovedLocation(t *testing.T) {
+	s := newTwoSites(t)
+	stockAt := func(loc string) string { return s.gloves + "@" + loc }
+	_, cursor := s.pullIDs(s.nora, "nora-phone", "")
+	reparent := func(to string) {
+		t.Helper()
+		var l struct{ Version int64 }
+		s.mustDo(req{Method: "GET", Path: "/v1/locations/" + s.southVan, Token: s.admin}, 200, &l)
+		s.mustDo(req{Method: "PATCH", Path: "/v1/locations/" + s.southVan, Token: s.admin, Header: map[string]string{"If-Match": fmt.Sprintf(`"%d"`, l.Version)},
+			Body: map[string]any{"parent_id": to}}, 200, nil)
+	}
+
+	reparent(s.north)
+	got, deleted, cursor := s.pullPages(s.nora, "nora-phone", cursor, 0, nil)
+	s.expectPulled("nora", "location", got, s.southVan)
+	s.expectPulled("nora", "item", got, s.southDrill)
+	s.expectPulled("nora", "stock", got, stockAt(s.southVan))
+	if len(deleted) != 0 {
+		t.Errorf("the van came north: Nora was told of deleted %v, want nothing", deleted)
+	}
+	// What REST answers agrees with what the phone has.
+	s.mustDo(req{Method: "GET", Path: "/v1/items/" + s.southDrill, Token: s.nora}, 200, nil)
+
+	reparent(s.south)
+	got, deleted, _ = s.pullPages(s.nora, "nora-phone", cursor, 0, nil)
+	want := map[string][]string{"location": {s.southVan}, "item": {s.southDrill}, "stock": {stockAt(s.southVan)}}
+	if len(got["item"]) != 0 || len(got["stock"]) != 0 || !mapsEqual(deleted, want) {
+		t.Errorf("the van went back south: Nora pulled %v and was told of deleted %v; want deleted %v", got, deleted, want)
+	}
+	s.mustDo(req{Method: "GET", Path: "/v1/items/" + s.southDrill, Token: s.nora}, 404, nil)
+}
+
+// TestMovedLocationKeepsADeleteOfTheSamePush: one push deletes the drill in the south van and
+// then moves the van north. The move takes the van's contents along in phones' views, but the
+// drill stays deleted: Nora is told it is deleted, not sent it.
+func TestMovedLocationKeepsADeleteOfTheSamePush(t *testing.T) {
+	s := newTwoSites(t)
+	_, cursor := s.pullIDs(s.nora, "nora-phone", "")
+	now := s.clock.Now().Add(time.Minute).UnixMilli() // after every write the server stamped
+	var resp struct {
+		Results []struct{ Status, Error string } `json:"results"`
+	}
+	s.mustDo(req{Method: "POST", Path: "/v1/sync", Token: s.admin, Body: map[string]any{"device_id": "admin-desk", "cursor": "", "limit": 1, "ops": []any{
+		map[string]any{"op_id": "01a25300-0000-7000-8000-000000000001", "hlc": fmt.Sprintf("%d-0", now), "type": "item.delete", "entity_id": s.southDrill, "payload": map[string]any{}},
+		map[string]any{"op_id": "01a25300-0000-7000-8000-000000000002", "hlc": fmt.Sprintf("%d-1", now), "type": "location.update", "entity_id": s.southVan,
+			"payload": map[string]any{"fields": map[string]any{"parent_id": s.north}}},
+	}}}, 200, &resp)
+	for i, r := range resp.Results {
+		if r.Status != "applied" {
+			t.Fatalf("op %d = %s %s, want applied", i, r.Status, r.Error)
+		}
+	}
+	got, deleted, _ := s.pullPages(s.nora, "nora-phone", cursor, 0, nil)
+	if slices.Contains(got["item"], s.southDrill) || !slices.Contains(deleted["item"], s.southDrill) {
+		t.Errorf("Nora pulled items %v, deleted %v; want the deleted drill among the deleted", got["item"], deleted["item"])
+	}
+	if !slices.Contains(got["location"], s.southVan) {
+		t.Errorf("Nora pulled locations %v, want the van that came north", got["location"])
+	}
+}

@@ -36,6 +36,7 @@ import (
 type appStore interface {
 	api.Store
 	engine.Store
+	engine.Rescoper // a location moved takes what is under it along in phones' views
 	ingest.Store
 	notifications.Store
 	maintenanceStore

@@ -148,6 +148,27 @@ func (db *DB) ListChanges(ctx context.Context, after int64, limit int) (_ []doma
 	return out, nil
 }
 
+// TouchChanges gives the change-feed entries of the named live entities new positions; the
+// entries of deleted entities, and any a later write has moved past the new position, are left
+// as they are.
+func (db *DB) TouchChanges(ctx context.Context, entity string, ids []string) (err error) {
+	defer wrap(&err, "DB.TouchChanges(%s, %d ids)", entity, len(ids))
+	for _, id := range ids {
+		seq, done, err := db.beginSeq(ctx)
+		if err != nil {
+			return err
+		}
+		_, err = db.changes.UpdateOne(ctx,
+			bson.D{{Key: "_id", Value: entity + ":" + id}, {Key: "seq", Value: bson.D{{Key: "$lt", Value: seq}}}, {Key: "deleted", Value: false}},
+			bson.D{{Key: "$set", Value: bson.D{{Key: "seq", Value: seq}}}})
+		done()
+		if err != nil {
+			return driverErr("touch change", err)
+		}
+	}
+	return nil
+}
+
 // ChangesHead returns the high-water mark of the feed: a write still in flight, and every write
 // that starts later, takes a position above it.
 func (db *DB) ChangesHead(ctx context.Context) (_ int64, err error) {

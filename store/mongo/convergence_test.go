@@ -28,3 +28,7 @@ func TestConcurrentWritersAndPullersFerretDB(t *testing.T) {
 func TestTagBoundTwiceFerretDB(t *testing.T) {
 	enginetest.TagBoundTwice(t, openAt(t, ferretURI))
 }
+
+func TestMovedLocationFerretDB(t *testing.T) {
+	enginetest.MovedLocation(t, openAt(t, ferretURI))
+}

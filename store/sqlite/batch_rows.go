@@ -133,6 +133,15 @@ func (b *batch) appendAudit(row []any) bool {
 	return true
 }
 
+// changed returns the entities whose change-feed entries the batch holds.
+func (h *heldRows) changed() map[[2]string]bool {
+	m := make(map[[2]string]bool, len(h.changes))
+	for _, c := range h.changes {
+		m[[2]string{c.entity, c.id}] = true
+	}
+	return m
+}
+
 // recordChange holds a change-feed entry.
 func (b *batch) recordChange(entity, id string, seq int64, deleted bool) {
 	b.held.changes = append(b.held.changes, heldChange{entity: entity, id: id, seq: seq, deleted: deleted})

@@ -44,3 +44,12 @@ func TestTagBoundTwice(t *testing.T) {
 	t.Cleanup(func() { st.Close() })
 	enginetest.TagBoundTwice(t, st)
 }
+
+func TestMovedLocation(t *testing.T) {
+	st, err := sqlite.Open(context.Background(), t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	enginetest.MovedLocation(t, st)
+}

@@ -14,6 +14,7 @@ const (
 		ON CONFLICT (entity, id) DO UPDATE SET seq = excluded.seq, deleted = excluded.deleted`
 	qListChanges = `SELECT seq, entity, id, deleted FROM changes WHERE seq > ? ORDER BY seq LIMIT ?`
 	qChangesHead = `SELECT coalesce(max(seq), 0) FROM changes`
+	qTouchChange = `UPDATE changes SET seq = ? WHERE entity = ? AND id = ? AND deleted = 0`
 )
 
 // versionQueries reads the stored version of an entity, per table.
@@ -83,6 +84,40 @@ func (db *DB) ChangesHead(ctx context.Context) (seq int64, err error) {
 	defer domain.Wrap(&err, "sqlite.ChangesHead")
 	err = db.queryRow(ctx, qChangesHead).Scan(&seq)
 	return seq, err
+}
+
+// TouchChanges gives the change-feed entries of the named live entities new positions; the
+// entries of deleted entities are left as they are. Inside a push the entries are held until
+// commit: an entity the push has written already has a new position there and is left alone.
+func (db *DB) TouchChanges(ctx context.Context, entity string, ids []string) (err error) {
+	defer domain.Wrap(&err, "sqlite.TouchChanges(%s, %d ids)", entity, len(ids))
+	if len(ids) == 0 {
+		return nil
+	}
+	return db.write(ctx, func(t *tx) error {
+		b := batchOf(t.ctx)
+		var written map[[2]string]bool
+		if b != nil {
+			written = b.held.changed()
+		}
+		for _, id := range ids {
+			if written[[2]string{entity, id}] {
+				continue
+			}
+			seq, err := nextSeq(t)
+			if err != nil {
+				return err
+			}
+			if b != nil {
+				// The caller listed the entity live in this transaction and the push has not
+				// written it: its stored entry is live, and the batch upserts it at commit.
+				b.recordChange(entity, id, seq, false)
+			} else if _, err := t.exec(qTouchChange, seq, entity, id); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }
 
 // ListChanges returns change-feed entries with Seq > after, in Seq order, at most limit

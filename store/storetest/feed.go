@@ -78,6 +78,27 @@ func testChangeFeed(t *testing.T, st Store) {
 	if len(end) != 0 {
 		t.Errorf("ListChanges(%d, 10) = %+v, want none", loc.Seq, end)
 	}
+
+	// Touching moves a live entity's entry past every earlier one, once; a deleted entity's
+	// entry and one never written stay as they are.
+	must(t, "TouchChanges(item)", st.TouchChanges(ctx, domain.EntityItem, []string{it.ID, "no-such-item"}))
+	must(t, "TouchChanges(deleted location)", st.TouchChanges(ctx, domain.EntityLocation, []string{loc.ID}))
+	touched, err := st.ListChanges(ctx, p.Seq, 10)
+	must(t, "ListChanges(after touch)", err)
+	if len(touched) != 1 || touched[0].Entity != domain.EntityItem || touched[0].ID != it.ID || touched[0].Deleted {
+		t.Fatalf("ListChanges after touching the item and the deleted location = %+v, want the item alone", touched)
+	}
+	all, err := st.ListChanges(ctx, 0, 100)
+	must(t, "ListChanges(0, 100) after touch", err)
+	want = []domain.Change{
+		{Entity: domain.EntityUser, ID: u.ID, Seq: u.Seq},
+		{Entity: domain.EntityLocation, ID: loc.ID, Seq: loc.Seq, Deleted: true},
+		{Entity: domain.EntityProduct, ID: p.ID, Seq: p.Seq},
+		touched[0],
+	}
+	if !sameChanges(all, want) {
+		t.Errorf("the feed after a touch = %+v, want %+v", all, want)
+	}
 }
 
 // sameChanges reports whether two change lists are equal.

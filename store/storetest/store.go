@@ -63,6 +63,8 @@ type Store interface {
 	ListChanges(ctx context.Context, after int64, limit int) ([]domain.Change, error)
 	// ChangesHead returns a sequence that every change recorded after the call exceeds.
 	ChangesHead(ctx context.Context) (int64, error)
+	// TouchChanges gives the feed entries of the named live entities new positions.
+	TouchChanges(ctx context.Context, entity string, ids []string) error
 
 	// BeginOp records op as pending. If an op with that OpID exists, it returns the stored
 	// record and writes nothing; otherwise it returns nil.

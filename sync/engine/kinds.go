@@ -27,7 +27,13 @@ func fieldSet(names ...string) map[string]bool {
 func (e *Engine) mergeEntity(ctx context.Context, opType, id string, fields map[string]json.RawMessage, create bool, w write) error {
 	switch opType {
 	case wire.OpLocationCreate, wire.OpLocationUpdate:
-		return merge(ctx, e.locationKind(), id, fields, create, w)
+		if err := merge(ctx, e.locationKind(), id, fields, create, w); err != nil {
+			return err
+		}
+		if _, moves := fields["parent_id"]; moves && !create {
+			return e.rescope(ctx, id) // what is under it goes along in every device's view
+		}
+		return nil
 	case wire.OpProductCreate, wire.OpProductUpdate:
 		return merge(ctx, e.productKind(), id, fields, create, w)
 	case wire.OpItemCreate, wire.OpItemUpdate, wire.OpItemDelete:

@@ -10,7 +10,6 @@ import (
 
 	"github.com/rs/zerolog"
 
-	"github.com/custodyhq/custody/domain"
 	"github.com/custodyhq/custody/sync/engine"
 	"github.com/custodyhq/custody/sync/wire"
 )
@@ -24,7 +23,6 @@ func ConcurrentPull(t *testing.T, st Store, writers, opsPerWriter, pullers int) 
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	eng := engine.New(st, engine.Options{Logger: zerolog.Nop()})
-	admin := domain.Actor{UserID: "admin", Role: domain.RoleAdmin}
 	submit := func(typ, id string, payload any) error {
 		b, _ := json.Marshal(payload)
 		return eng.Submit(ctx, admin, wire.Op{Type: typ, EntityID: id, Payload: b}, 0)

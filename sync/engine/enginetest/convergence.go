@@ -252,7 +252,6 @@ func deliver(st Store, ops []genOp, order []int) (state, error) {
 // seedRegister makes the fixed register every run starts from, at server time t0 (before
 // every device op).
 func seedRegister(ctx context.Context, eng *engine.Engine) error {
-	admin := domain.Actor{UserID: "admin", Role: domain.RoleAdmin}
 	at := hlc.Timestamp{Wall: t0.UnixMilli()}
 	steps := []struct {
 		typ, id string

@@ -39,7 +39,6 @@ func ConcurrentTagBinding(t *testing.T, open func(i int) Store, writers, items, 
 		engines[i] = engine.New(open(i), engine.Options{Logger: zerolog.Nop()})
 	}
 	st := open(0)
-	admin := domain.Actor{UserID: "admin", Role: domain.RoleAdmin}
 	submit := func(typ, id string, payload any) {
 		t.Helper()
 		b, _ := json.Marshal(payload)

@@ -22,12 +22,7 @@ import (
 func TagBoundTwice(t *testing.T, st Store) {
 	t.Helper()
 	ctx := context.Background()
-	eng := engine.New(st, engine.Options{Logger: zerolog.Nop()})
-	admin := domain.Actor{UserID: "admin", Role: domain.RoleAdmin}
-	submit := func(typ, id string, payload any) error {
-		b, _ := json.Marshal(payload)
-		return eng.Submit(ctx, admin, wire.Op{Type: typ, EntityID: id, Payload: b}, 0)
-	}
+	eng, submit := adminEngine(st)
 	for _, s := range []struct {
 		typ, id string
 		payload any
@@ -125,4 +120,20 @@ func TagBoundTwice(t *testing.T, st Store) {
 	wantTags("after removing it from tb-3", "tb-3")
 	wantTags("after removing it from tb-3", "tb-2")
 	wantTags("after removing it from tb-3", "tb-1", epc)
+}
+
+// admin is who the shared checks act as at a desk.
+var admin = domain.Actor{UserID: "admin", Role: domain.RoleAdmin}
+
+// adminEngine returns an engine over st and a function that submits one op as admin does
+// through REST.
+func adminEngine(st Store) (*engine.Engine, func(typ, id string, payload any) error) {
+	eng := engine.New(st, engine.Options{Logger: zerolog.Nop()})
+	return eng, func(typ, id string, payload any) error {
+		b, err := json.Marshal(payload)
+		if err != nil {
+			return err
+		}
+		return eng.Submit(context.Background(), admin, wire.Op{Type: typ, EntityID: id, Payload: b}, 0)
+	}
 }
