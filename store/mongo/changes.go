@@ -46,10 +46,16 @@ type changeDoc struct {
 // beginSeq returns the next change-feed position for a write and registers the write as in
 // flight. The write calls done when it has recorded its change or given up.
 func (db *DB) beginSeq(ctx context.Context) (seq int64, done func(), err error) {
+	return db.beginSeqs(ctx, 1)
+}
+
+// beginSeqs takes n consecutive change-feed positions, first to first+n-1, for one write of n
+// entries and registers it as in flight until done.
+func (db *DB) beginSeqs(ctx context.Context, n int64) (first int64, done func(), err error) {
 	p := pendingDoc{Token: uuid.NewString(), Floor: db.lastSeq.Load(), At: db.now().UTC().Truncate(time.Millisecond)}
 	opts := options.FindOneAndUpdate().SetUpsert(true).SetReturnDocument(options.After)
 	update := bson.D{
-		{Key: "$inc", Value: bson.D{{Key: "seq", Value: int64(1)}}},
+		{Key: "$inc", Value: bson.D{{Key: "seq", Value: n}}},
 		{Key: "$push", Value: bson.D{{Key: "pending", Value: p}}},
 	}
 	var c counterDoc
@@ -64,7 +70,7 @@ func (db *DB) beginSeq(ctx context.Context) (seq int64, done func(), err error) 
 		return 0, nil, driverErr("next sequence", err)
 	}
 	db.seenSeq(c.Seq)
-	return c.Seq, func() { db.endWrites(ctx, p) }, nil
+	return c.Seq - n + 1, func() { db.endWrites(ctx, p) }, nil
 }
 
 // seenSeq raises lastSeq, the floor of this process's next write, to seq.
@@ -153,15 +159,19 @@ func (db *DB) ListChanges(ctx context.Context, after int64, limit int) (_ []doma
 // as they are.
 func (db *DB) TouchChanges(ctx context.Context, entity string, ids []string) (err error) {
 	defer wrap(&err, "DB.TouchChanges(%s, %d ids)", entity, len(ids))
-	for _, id := range ids {
-		seq, done, err := db.beginSeq(ctx)
-		if err != nil {
-			return err
-		}
+	if len(ids) == 0 {
+		return nil
+	}
+	first, done, err := db.beginSeqs(ctx, int64(len(ids)))
+	if err != nil {
+		return err
+	}
+	defer done()
+	for i, id := range ids {
+		seq := first + int64(i)
 		_, err = db.changes.UpdateOne(ctx,
 			bson.D{{Key: "_id", Value: entity + ":" + id}, {Key: "seq", Value: bson.D{{Key: "$lt", Value: seq}}}, {Key: "deleted", Value: false}},
 			bson.D{{Key: "$set", Value: bson.D{{Key: "seq", Value: seq}}}})
-		done()
 		if err != nil {
 			return driverErr("touch change", err)
 		}

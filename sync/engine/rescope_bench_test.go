@@ -1,0 +1,54 @@
+package engine_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"testing"
+
+	"github.com/rs/zerolog"
+
+	"github.com/custodyhq/custody/store/sqlite"
+	"github.com/custodyhq/custody/sync/engine"
+	"github.com/custodyhq/custody/sync/wire"
+)
+
+// BenchmarkMoveVan measures re-parenting a location on the embedded store: a van holding
+// 1,000 items and stock of 20 products moves between two sites, and everything in it gets a
+// new change-feed position (rescope.go). One op per iteration, over REST's path.
+func BenchmarkMoveVan(b *testing.B) {
+	st, err := sqlite.Open(context.Background(), b.TempDir())
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer st.Close()
+	eng := engine.New(st, engine.Options{Logger: zerolog.Nop()})
+	ctx := context.Background()
+	op := func(typ, id string, payload any) {
+		b.Helper()
+		raw, _ := json.Marshal(payload)
+		if err := eng.Submit(ctx, shopAdmin, wire.Op{Type: typ, EntityID: id, Payload: raw}, 0); err != nil {
+			b.Fatalf("%s %s: %v", typ, id, err)
+		}
+	}
+	op(wire.OpLocationCreate, "north", map[string]any{"name": "North", "kind": "site"})
+	op(wire.OpLocationCreate, "south", map[string]any{"name": "South", "kind": "site"})
+	op(wire.OpLocationCreate, "van", map[string]any{"name": "Van", "kind": "vehicle", "parent_id": "south"})
+	op(wire.OpProductCreate, "drill", map[string]any{"name": "Drill"})
+	for i := range 1000 {
+		op(wire.OpItemCreate, fmt.Sprintf("d-%d", i), map[string]any{"product_id": "drill", "serial_number": fmt.Sprint(i), "location_id": "van"})
+	}
+	for i := range 20 {
+		p := fmt.Sprintf("consumable-%d", i)
+		op(wire.OpProductCreate, p, map[string]any{"name": p, "tracking": "quantity"})
+		op(wire.OpStockAdjust, p+"@van", map[string]any{"product_id": p, "location_id": "van", "delta": 10, "reason": "receive"})
+	}
+	b.ResetTimer()
+	for i := range b.N {
+		to := "north"
+		if i%2 == 1 {
+			to = "south"
+		}
+		op(wire.OpLocationUpdate, "van", map[string]any{"fields": map[string]any{"parent_id": to}})
+	}
+}
