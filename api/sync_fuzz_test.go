@@ -31,6 +31,8 @@ func FuzzSync(f *testing.F) {
 		`{"device_id":"d","cursor":"","ops":[{"op_id":"0190a000-0000-7000-8000-000000000002","hlc":"` + fmt.Sprint(now) + `-1","type":"item.checkout","entity_id":"i1","payload":{"badge":"04:a1"}}]}`,
 		`{"device_id":"d","cursor":"","ops":[{"op_id":"x","hlc":"1-0","type":"stock.adjust","entity_id":"p@l","payload":{"delta":"5"}}]}`,
 		`{"device_id":"d","cursor":"5.1700000000000.all","limit":-1}`,
+		`{"device_id":"d","cursor":"5.1700000000000.3f9a01bc77d2.9","limit":2}`,
+		`{"device_id":"d","cursor":"5.1700000000000.all.5"}`,
 		`{"device_id":"","ops":null}`,
 		`{"device_id":"d","cursor":"","ops":[{"op_id":"0190a000-0000-7000-8000-000000000003","hlc":"99999999999999999-0","type":"item.update","entity_id":"i","payload":{"fields":{"notes":1}}}]}`,
 		`[]`, `{`, `null`, `{"device_id":"d","extra":1}`,
