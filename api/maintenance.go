@@ -39,7 +39,7 @@ func (s *Server) maintenanceRoutes(e *echo.Echo) {
 	auth, can := s.authenticate, require
 	managers := requireRole(domain.RoleAdmin, domain.RoleSupervisor)
 	r := reports{items: st, locations: st, products: st, users: st, stock: st, history: st, ms: ms, now: now,
-		sites: sites{users: st, locs: st}}
+		sites: s.sites}
 
 	// Maintenance and calibration: plans, records, hours of use and the due list.
 	e.PUT("/v1/maintenance/plans", setMaintenancePlan(ms, w, ch), auth, can(domain.PermWriteRegister))

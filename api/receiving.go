@@ -32,7 +32,7 @@ func (s *Server) receivingRoutes(e *echo.Echo) {
 	if st, ok := s.deps.Store.(ReceivingReader); ok {
 		rs = st
 	}
-	sc := sites{users: s.deps.Store, locs: s.deps.Store}
+	sc := s.sites
 	e.POST("/v1/stock/transfer", stockTransfer(s.deps.Store, w, ch), auth, can(domain.PermStock))
 
 	e.POST("/v1/purchase-orders", createPurchaseOrder(rs, w, ch), auth, can(domain.PermWriteRegister))

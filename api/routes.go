@@ -19,7 +19,7 @@ func (s *Server) routes(e *echo.Echo) {
 
 	st, w, ch, now := s.deps.Store, s.deps.Engine, s.checker, s.now
 	ss := sessions{store: st, tokens: s.tokens, refreshTTL: s.cfg.RefreshTTL, now: now}
-	sc := sites{users: st, locs: st}
+	sc := s.sites
 	auth := s.authenticate
 	can := require
 

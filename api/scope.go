@@ -13,7 +13,7 @@ import (
 // tag and checked out, and once held it is visible to its holder.
 type sites struct {
 	users UserReader
-	locs  LocationReader
+	tree  *locationTree
 }
 
 // visibility returns what the caller may see; nil means everything.
@@ -33,17 +33,9 @@ func (s sites) visibility(c *echo.Context) (*domain.Visibility, error) {
 	if len(u.SiteIDs) == 0 {
 		return nil, nil
 	}
-	var all []*domain.Location
-	f := domain.LocationFilter{Page: domain.Page{Limit: domain.MaxPageLimit}}
-	for {
-		page, next, err := s.locs.ListLocations(ctx, f)
-		if err != nil {
-			return nil, err
-		}
-		all = append(all, page...)
-		if next == "" {
-			return domain.NewVisibility(u.ID, u.SiteIDs, all), nil
-		}
-		f.Cursor = next
+	all, err := s.tree.locations(ctx)
+	if err != nil {
+		return nil, err
 	}
+	return domain.NewVisibility(u.ID, u.SiteIDs, all), nil
 }

@@ -1,11 +1,17 @@
 package api_test
 
 import (
+	"context"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
+
+	"github.com/custodyhq/custody/domain"
+	"github.com/custodyhq/custody/sync/wire"
 )
 
 // twoSites is a register of two sites, each with a location and a drill in it, stock of gloves
@@ -437,4 +443,64 @@ func TestMovedLocationKeepsADeleteOfTheSamePush(t *testing.T) {
 	if !slices.Contains(got["location"], s.southVan) {
 		t.Errorf("Nora pulled locations %v, want the van that came north", got["location"])
 	}
+}
+
+// TestSiteUsersSeeNewLocationsAtOnce: the server keeps the location tree between a site
+// user's requests. A location written through this server — over REST or in a phone's push —
+// counts at once; one written by another server process sharing the store counts within a
+// few seconds.
+func TestSiteUsersSeeNewLocationsAtOnce(t *testing.T) {
+	s := newTwoSites(t)
+	s.mustDo(req{Method: "GET", Path: "/v1/items/" + s.southDrill, Token: s.nora}, 404, nil) // the tree is read now
+
+	var shed struct{ ID string }
+	s.mustDo(req{Method: "POST", Path: "/v1/locations", Token: s.admin, Body: map[string]any{"name": "North shed", "kind": "storeroom", "parent_id": s.north}}, 201, &shed)
+	s.mustDo(req{Method: "GET", Path: "/v1/locations/" + shed.ID, Token: s.nora}, 200, nil)
+
+	now := s.clock.Now().Add(time.Minute).UnixMilli()
+	s.mustDo(req{Method: "POST", Path: "/v1/sync", Token: s.admin, Body: map[string]any{"device_id": "admin-phone", "cursor": "", "limit": 1, "ops": []any{
+		map[string]any{"op_id": "01a25300-0000-7000-8000-0000000000a1", "hlc": fmt.Sprintf("%d-0", now), "type": "location.update", "entity_id": s.southVan,
+			"payload": map[string]any{"fields": map[string]any{"parent_id": s.north}}},
+	}}}, 200, nil)
+	s.mustDo(req{Method: "GET", Path: "/v1/items/" + s.southDrill, Token: s.nora}, 200, nil)
+
+	// Another server process moves the van back: this one does not hear of it, and reads it
+	// again once its copy is five seconds old.
+	payload, _ := json.Marshal(map[string]any{"fields": map[string]any{"parent_id": s.south}})
+	op := wire.Op{OpID: "01a25300-0000-7000-8000-0000000000a2", HLC: fmt.Sprintf("%d-1", now), Type: wire.OpLocationUpdate, EntityID: s.southVan, Payload: payload}
+	if _, err := s.eng.Sync(context.Background(), domain.Actor{UserID: "system", Role: domain.RoleAdmin}, &wire.Request{DeviceID: "other-server", Ops: []wire.Op{op}, Limit: 1}); err != nil {
+		t.Fatal(err)
+	}
+	s.clock.Advance(6 * time.Second)
+	s.mustDo(req{Method: "GET", Path: "/v1/items/" + s.southDrill, Token: s.nora}, 404, nil)
+}
+
+// TestSiteUserReadsWhileLocationsChange: site users read while an admin adds locations under
+// their site; every read answers, and each new location is visible the moment it exists.
+func TestSiteUserReadsWhileLocationsChange(t *testing.T) {
+	s := newTwoSites(t)
+	var wg sync.WaitGroup
+	stop := make(chan struct{})
+	for range 4 {
+		wg.Go(func() {
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				if r := s.do(req{Method: "GET", Path: "/v1/locations?limit=500", Token: s.nora}); r.Status != 200 {
+					t.Errorf("Nora's location list = %d %s", r.Status, r.Body)
+					return
+				}
+			}
+		})
+	}
+	for i := range 20 {
+		var l struct{ ID string }
+		s.mustDo(req{Method: "POST", Path: "/v1/locations", Token: s.admin, Body: map[string]any{"name": fmt.Sprintf("Bay %d", i), "kind": "storeroom", "parent_id": s.northCab}}, 201, &l)
+		s.mustDo(req{Method: "GET", Path: "/v1/locations/" + l.ID, Token: s.nora}, 200, nil)
+	}
+	close(stop)
+	wg.Wait()
 }

@@ -168,6 +168,8 @@ type Server struct {
 	metrics *httpMetrics
 	// dummyHash is checked for unknown emails so that a login takes as long either way.
 	dummyHash string
+	// sites works out what a caller may see; its location tree is shared by every handler.
+	sites sites
 }
 
 // New builds the server and registers every route. It fails on an incomplete configuration.
@@ -208,6 +210,9 @@ func New(cfg Config, deps Deps) (*Server, error) {
 		metrics:   metrics,
 		dummyHash: dummy,
 	}
+	tree := newLocationTree(deps.Store, deps.Now)
+	s.sites = sites{users: deps.Store, tree: tree}
+	s.deps.Engine = treeWatch{Engine: deps.Engine, tree: tree}
 	ipExtractor := echo.ExtractIPDirect()
 	if cfg.TrustProxy {
 		ipExtractor = echo.ExtractIPFromXFFHeader()
