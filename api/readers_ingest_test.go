@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/base64"
 	"encoding/hex"
@@ -387,6 +388,12 @@ func newBenchServer(tb testing.TB) *benchServer {
 // call sends one request and decodes the answer, failing unless the status is want.
 func (b *benchServer) call(tb testing.TB, method, path, token string, body any, want int, out any) {
 	tb.Helper()
+	b.callSize(tb, method, path, token, body, want, out)
+}
+
+// callSize is call, returning the size of the answer's body on the wire.
+func (b *benchServer) callSize(tb testing.TB, method, path, token string, body any, want int, out any) int {
+	tb.Helper()
 	var rd io.Reader
 	switch v := body.(type) {
 	case nil:
@@ -406,12 +413,24 @@ func (b *benchServer) call(tb testing.TB, method, path, token string, body any, 
 	if token != "" {
 		r.Header.Set("Authorization", "Bearer "+token)
 	}
+	// Asked for explicitly, a gzipped answer comes as sent, so its size is what crossed the wire.
+	r.Header.Set("Accept-Encoding", "gzip")
 	resp, err := b.ts.Client().Do(r)
 	if err != nil {
 		tb.Fatal(err)
 	}
 	defer resp.Body.Close()
 	got, _ := io.ReadAll(resp.Body)
+	wire := len(got)
+	if resp.Header.Get("Content-Encoding") == "gzip" {
+		zr, err := gzip.NewReader(bytes.NewReader(got))
+		if err != nil {
+			tb.Fatal(err)
+		}
+		if got, err = io.ReadAll(zr); err != nil {
+			tb.Fatal(err)
+		}
+	}
 	if resp.StatusCode != want {
 		tb.Fatalf("%s %s = %d %s, want %d", method, path, resp.StatusCode, got, want)
 	}
@@ -420,6 +439,7 @@ func (b *benchServer) call(tb testing.TB, method, path, token string, body any, 
 			tb.Fatal(err)
 		}
 	}
+	return wire
 }
 
 // BenchmarkSweep3000Reads posts a cabinet's sweep of 1,000 tags read three times each over

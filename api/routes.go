@@ -73,7 +73,7 @@ func (s *Server) routes(e *echo.Echo) {
 	e.GET("/v1/stock", listStock(st, sc), auth, can(domain.PermReadRegister))
 
 	// Offline sync, and the conflicts it keeps for supervisors.
-	e.POST(routeSync, syncHandler(w), auth, can(domain.PermSync))
+	e.POST(routeSync, syncHandler(w), auth, can(domain.PermSync), compressPulls)
 	e.GET("/v1/conflicts", listConflicts(st), auth, can(domain.PermResolveConfl))
 	e.POST("/v1/conflicts/:id/resolve", resolveConflict(st, ch, now), auth, can(domain.PermResolveConfl))
 
