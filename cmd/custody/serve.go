@@ -156,11 +156,6 @@ func openStore(ctx context.Context, cfg serveConfig, log zerolog.Logger) (appSto
 		if err != nil {
 			return nil, fmt.Errorf("serve: MongoDB at %s: %w", redactURI(cfg.MongoURI), err)
 		}
-		// The indexes of receiving and maintenance (notifications makes its own at start).
-		if err := errors.Join(st.InitReceiving(ctx), st.InitMaintenance(ctx)); err != nil {
-			st.Close()
-			return nil, fmt.Errorf("serve: MongoDB indexes: %w", err)
-		}
 		return st, nil
 	}
 	log.Info().Str("dir", cfg.DataDir).Msg("store: embedded SQLite")

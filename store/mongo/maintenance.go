@@ -32,36 +32,17 @@ const (
 func (db *DB) mcol(name string) *mongodrv.Collection { return db.db.Collection(name) }
 
 // InitMaintenance creates the indexes of the maintenance part (and one on custody events by
-// location, for job costing); calling it again is harmless.
+// location, for job costing). Open calls it; calling it again is harmless.
 func (db *DB) InitMaintenance(ctx context.Context) (err error) {
 	defer wrap(&err, "DB.InitMaintenance")
-	idx := func(keys ...string) mongodrv.IndexModel {
-		d := bson.D{}
-		for _, k := range keys {
-			d = append(d, bson.E{Key: k, Value: 1})
-		}
-		return mongodrv.IndexModel{Keys: d}
-	}
-	plan := []struct {
-		c      *mongodrv.Collection
-		models []mongodrv.IndexModel
-	}{
+	idx := ascending
+	return ensureIndexes(ctx, indexPlan{
 		{db.mcol(colPlans), []mongodrv.IndexModel{idx("target_id")}},
 		{db.mcol(colRecords), []mongodrv.IndexModel{idx("item_id", "performed_at", "_id"), idx("performed_at", "_id")}},
 		{db.mcol(colUsage), []mongodrv.IndexModel{idx("item_id", "at")}},
 		{db.mcol(colAudit), []mongodrv.IndexModel{idx("entity_id", "at", "_id"), idx("at", "_id")}},
 		{db.events, []mongodrv.IndexModel{idx("location_id", "item_id")}},
-	}
-	// One index at a time: FerretDB v1.24 drops the connection when CreateMany names indexes
-	// that exist already.
-	for _, p := range plan {
-		for _, m := range p.models {
-			if _, err := p.c.Indexes().CreateOne(ctx, m); err != nil {
-				return driverErr("create indexes on "+p.c.Name(), err)
-			}
-		}
-	}
-	return nil
+	})
 }
 
 // planDoc is the stored form of domain.MaintenancePlan.

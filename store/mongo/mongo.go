@@ -19,7 +19,6 @@ package mongo
 import (
 	"context"
 	"errors"
-	"fmt"
 	"sync/atomic"
 	"time"
 
@@ -112,19 +111,11 @@ func Open(ctx context.Context, uri, database string, opts ...Option) (_ *DB, err
 	return db, nil
 }
 
-// createIndexes creates the secondary indexes. Unique keys need none: they live in claims.
+// createIndexes creates the secondary indexes of every part of the store. Unique keys need
+// none: they live in claims.
 func (db *DB) createIndexes(ctx context.Context) error {
-	idx := func(keys ...string) mongodrv.IndexModel {
-		d := bson.D{}
-		for _, k := range keys {
-			d = append(d, bson.E{Key: k, Value: 1})
-		}
-		return mongodrv.IndexModel{Keys: d}
-	}
-	plan := []struct {
-		c      *mongodrv.Collection
-		models []mongodrv.IndexModel
-	}{
+	idx := ascending
+	plan := indexPlan{
 		{db.changes, []mongodrv.IndexModel{idx("seq")}},
 		{db.locations, []mongodrv.IndexModel{idx("parent_id", "_id")}},
 		{db.products, []mongodrv.IndexModel{idx("gtin")}},
@@ -139,16 +130,7 @@ func (db *DB) createIndexes(ctx context.Context) error {
 		{db.conflicts, []mongodrv.IndexModel{idx("created_at", "_id"), idx("resolved", "created_at", "_id")}},
 		{db.tagClaims, []mongodrv.IndexModel{idx("kind", "value", "item_id"), idx("item_id")}},
 	}
-	// One at a time: FerretDB v1.24 drops the connection when one createIndexes command names
-	// several indexes that all exist already, which made a restart fail.
-	for _, p := range plan {
-		for _, m := range p.models {
-			if _, err := p.c.Indexes().CreateOne(ctx, m); err != nil {
-				return fmt.Errorf("create indexes on %s: %w", p.c.Name(), err)
-			}
-		}
-	}
-	return nil
+	return errors.Join(ensureIndexes(ctx, plan), db.InitReceiving(ctx), db.InitMaintenance(ctx), db.InitNotifications(ctx))
 }
 
 // Ping reports whether the deployment answers.

@@ -38,56 +38,17 @@ const (
 // ncol returns a collection of the notifications part.
 func (db *DB) ncol(name string) *mongodrv.Collection { return db.db.Collection(name) }
 
-// InitNotifications creates the indexes of the notifications part; calling it again is harmless.
+// InitNotifications creates the indexes of the notifications part. Open calls it; calling it
+// again is harmless.
 func (db *DB) InitNotifications(ctx context.Context) (err error) {
 	defer wrap(&err, "DB.InitNotifications")
-	idx := func(keys ...string) mongodrv.IndexModel {
-		d := bson.D{}
-		for _, k := range keys {
-			d = append(d, bson.E{Key: k, Value: 1})
-		}
-		return mongodrv.IndexModel{Keys: d}
-	}
-	plan := map[string][]mongodrv.IndexModel{
-		colTokens:     {idx("user_id", "_id"), idx("token")},
-		colAlerts:     {idx("user_id", "created_at", "_id"), idx("user_id", "read", "created_at", "_id")},
-		colPush:       {idx("state", "next_at", "_id"), idx("token", "state"), idx("alert_id"), idx("device_id", "state")},
-		colWhDelivery: {idx("webhook_id", "seq"), idx("webhook_id", "state", "seq")},
-	}
-	for name, models := range plan {
-		// FerretDB drops the connection when asked to create an index that exists, so only the
-		// missing ones are created.
-		specs, err := db.ncol(name).Indexes().ListSpecifications(ctx)
-		if err != nil {
-			return driverErr("list indexes of "+name, err)
-		}
-		have := map[string]bool{}
-		for _, s := range specs {
-			have[s.Name] = true
-		}
-		var missing []mongodrv.IndexModel
-		for _, m := range models {
-			if !have[indexName(m.Keys.(bson.D))] {
-				missing = append(missing, m)
-			}
-		}
-		if len(missing) == 0 {
-			continue
-		}
-		if _, err := db.ncol(name).Indexes().CreateMany(ctx, missing); err != nil {
-			return driverErr("create indexes on "+name, err)
-		}
-	}
-	return nil
-}
-
-// indexName is the name MongoDB gives an index of ascending keys: "a_1_b_1".
-func indexName(keys bson.D) string {
-	parts := make([]string, len(keys))
-	for i, k := range keys {
-		parts[i] = k.Key + "_1"
-	}
-	return strings.Join(parts, "_")
+	idx := ascending
+	return ensureIndexes(ctx, indexPlan{
+		{db.ncol(colTokens), []mongodrv.IndexModel{idx("user_id", "_id"), idx("token")}},
+		{db.ncol(colAlerts), []mongodrv.IndexModel{idx("user_id", "created_at", "_id"), idx("user_id", "read", "created_at", "_id")}},
+		{db.ncol(colPush), []mongodrv.IndexModel{idx("state", "next_at", "_id"), idx("token", "state"), idx("alert_id"), idx("device_id", "state")}},
+		{db.ncol(colWhDelivery), []mongodrv.IndexModel{idx("webhook_id", "seq"), idx("webhook_id", "state", "seq")}},
+	})
 }
 
 // msUTC is a time as stored: truncated to the millisecond, in UTC.

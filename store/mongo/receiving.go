@@ -20,48 +20,16 @@ const (
 )
 
 // InitReceiving creates the secondary indexes of purchase orders, receipts and pick lists:
-// receipts by purchase order, lists by status and picker. Calling it again is harmless; the
-// store works without them, scanning instead.
+// receipts by purchase order, lists by status and picker. Open calls it; calling it again is
+// harmless.
 func (db *DB) InitReceiving(ctx context.Context) (err error) {
 	defer wrap(&err, "DB.InitReceiving")
-	idx := func(keys ...string) mongodrv.IndexModel {
-		d := bson.D{}
-		for _, k := range keys {
-			d = append(d, bson.E{Key: k, Value: 1})
-		}
-		return mongodrv.IndexModel{Keys: d}
-	}
-	plan := map[string][]mongodrv.IndexModel{
-		purchaseOrdersCollection: {idx("status", "_id")},
-		receiptsCollection:       {idx("purchase_order_id", "received_at", "_id")},
-		pickListsCollection:      {idx("status", "_id"), idx("picker_id", "status", "_id")},
-	}
-	for name, models := range plan {
-		// FerretDB drops the connection when asked to create an index that exists: create only
-		// the missing ones.
-		c := db.db.Collection(name)
-		specs, err := c.Indexes().ListSpecifications(ctx)
-		if err != nil {
-			return driverErr("list indexes of "+name, err)
-		}
-		have := map[string]bool{}
-		for _, s := range specs {
-			have[s.Name] = true
-		}
-		var missing []mongodrv.IndexModel
-		for _, m := range models {
-			if !have[ascIndexName(m.Keys.(bson.D))] {
-				missing = append(missing, m)
-			}
-		}
-		if len(missing) == 0 {
-			continue
-		}
-		if _, err := c.Indexes().CreateMany(ctx, missing); err != nil {
-			return driverErr("create indexes on "+name, err)
-		}
-	}
-	return nil
+	idx := ascending
+	return ensureIndexes(ctx, indexPlan{
+		{db.db.Collection(purchaseOrdersCollection), []mongodrv.IndexModel{idx("status", "_id")}},
+		{db.db.Collection(receiptsCollection), []mongodrv.IndexModel{idx("purchase_order_id", "received_at", "_id")}},
+		{db.db.Collection(pickListsCollection), []mongodrv.IndexModel{idx("status", "_id"), idx("picker_id", "status", "_id")}},
+	})
 }
 
 // CreatePurchaseOrder stores a new purchase order with Version 1; an id in use is ECONFLICT on
@@ -283,16 +251,4 @@ func listPage[T any](ctx context.Context, c *mongodrv.Collection, filter bson.D,
 		next = encodeCursor(id(docs[limit-1]))
 	}
 	return docs, next, nil
-}
-
-// ascIndexName is the name MongoDB gives an index of ascending keys: "a_1_b_1".
-func ascIndexName(keys bson.D) string {
-	name := ""
-	for i, k := range keys {
-		if i > 0 {
-			name += "_"
-		}
-		name += k.Key + "_1"
-	}
-	return name
 }
