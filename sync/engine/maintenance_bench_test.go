@@ -2,10 +2,7 @@ package engine_test
 
 import (
 	"context"
-	"encoding/json"
 	"testing"
-
-	"github.com/rs/zerolog"
 
 	"github.com/custodyhq/custody/domain"
 	"github.com/custodyhq/custody/store/sqlite"
@@ -33,23 +30,11 @@ func BenchmarkCheckoutCheckin(b *testing.B) {
 		bare, plans bool
 	}{{"bare", true, false}, {"audit+gate", false, false}, {"audit+gate+plan", false, true}} {
 		b.Run(tc.name, func(b *testing.B) {
-			st, err := sqlite.Open(context.Background(), b.TempDir())
-			if err != nil {
-				b.Fatal(err)
-			}
-			defer st.Close()
-			var es engine.Store = st
+			var wrap func(*sqlite.DB) engine.Store
 			if tc.bare {
-				es = bareStore{Store: st, b: st}
+				wrap = func(st *sqlite.DB) engine.Store { return bareStore{Store: st, b: st} }
 			}
-			eng := engine.New(es, engine.Options{Logger: zerolog.Nop()})
-			ctx := context.Background()
-			op := func(typ, id string, payload any) {
-				raw, _ := json.Marshal(payload)
-				if err := eng.Submit(ctx, shopAdmin, wire.Op{Type: typ, EntityID: id, Payload: raw}, 0); err != nil {
-					b.Fatalf("%s: %v", typ, err)
-				}
-			}
+			_, _, op := benchEngine(b, wrap)
 			op(wire.OpLocationCreate, "loc", map[string]any{"name": "Tool room", "kind": "storeroom"})
 			op(wire.OpProductCreate, "prod", map[string]any{"name": "Wrench", "tracking": "serial"})
 			op(wire.OpItemCreate, "item", map[string]any{"product_id": "prod", "serial_number": "W-1", "location_id": "loc"})

@@ -1,15 +1,9 @@
 package engine_test
 
 import (
-	"context"
-	"encoding/json"
 	"fmt"
 	"testing"
 
-	"github.com/rs/zerolog"
-
-	"github.com/custodyhq/custody/store/sqlite"
-	"github.com/custodyhq/custody/sync/engine"
 	"github.com/custodyhq/custody/sync/wire"
 )
 
@@ -17,20 +11,7 @@ import (
 // 1,000 items and stock of 20 products moves between two sites, and everything in it gets a
 // new change-feed position (rescope.go). One op per iteration, over REST's path.
 func BenchmarkMoveVan(b *testing.B) {
-	st, err := sqlite.Open(context.Background(), b.TempDir())
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer st.Close()
-	eng := engine.New(st, engine.Options{Logger: zerolog.Nop()})
-	ctx := context.Background()
-	op := func(typ, id string, payload any) {
-		b.Helper()
-		raw, _ := json.Marshal(payload)
-		if err := eng.Submit(ctx, shopAdmin, wire.Op{Type: typ, EntityID: id, Payload: raw}, 0); err != nil {
-			b.Fatalf("%s %s: %v", typ, id, err)
-		}
-	}
+	_, _, op := benchEngine(b, nil)
 	op(wire.OpLocationCreate, "north", map[string]any{"name": "North", "kind": "site"})
 	op(wire.OpLocationCreate, "south", map[string]any{"name": "South", "kind": "site"})
 	op(wire.OpLocationCreate, "van", map[string]any{"name": "Van", "kind": "vehicle", "parent_id": "south"})

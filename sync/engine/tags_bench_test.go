@@ -8,11 +8,8 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/rs/zerolog"
 
 	"github.com/custodyhq/custody/domain"
-	"github.com/custodyhq/custody/store/sqlite"
-	"github.com/custodyhq/custody/sync/engine"
 	"github.com/custodyhq/custody/sync/wire"
 )
 
@@ -26,20 +23,8 @@ import (
 func BenchmarkTagBind(b *testing.B) {
 	for _, name := range []string{"rest-add-remove", "offline-contested"} {
 		b.Run(name, func(b *testing.B) {
-			st, err := sqlite.Open(context.Background(), b.TempDir())
-			if err != nil {
-				b.Fatal(err)
-			}
-			defer st.Close()
-			eng := engine.New(st, engine.Options{Logger: zerolog.Nop()})
+			eng, _, op := benchEngine(b, nil)
 			ctx := context.Background()
-			op := func(typ, id string, payload any) {
-				b.Helper()
-				raw, _ := json.Marshal(payload)
-				if err := eng.Submit(ctx, shopAdmin, wire.Op{Type: typ, EntityID: id, Payload: raw}, 0); err != nil {
-					b.Fatalf("%s %s: %v", typ, id, err)
-				}
-			}
 			op(wire.OpLocationCreate, "loc", map[string]any{"name": "Tool room", "kind": "storeroom"})
 			op(wire.OpProductCreate, "prod", map[string]any{"name": "Wrench", "tracking": "serial"})
 			op(wire.OpItemCreate, "item-a", map[string]any{"product_id": "prod", "serial_number": "W-1", "location_id": "loc"})
