@@ -86,22 +86,20 @@ func reportTime(c *echo.Context, name string, def time.Time) (time.Time, error) 
 
 // eachItem calls fn with every live item f selects that vis sees, a store page at a time.
 func (r reports) eachItem(ctx context.Context, vis *domain.Visibility, f domain.ItemFilter, fn func(*domain.Item) error) error {
-	f.Page, f.Visible = domain.Page{Limit: domain.MaxPageLimit}, vis
-	for {
+	f.Visible = vis
+	return domain.EachPage(func(p domain.Page) (string, error) {
+		f.Page = p
 		items, next, err := r.items.ListItems(ctx, f)
 		if err != nil {
-			return err
+			return "", err
 		}
 		for _, it := range items {
 			if err := fn(it); err != nil {
-				return err
+				return "", err
 			}
 		}
-		if next == "" {
-			return nil
-		}
-		f.Cursor = next
-	}
+		return next, nil
+	})
 }
 
 // productCache reads each product once per report.

@@ -249,17 +249,13 @@ func (r reports) jobCosts(c *echo.Context) error {
 		}
 		sites = append(sites, l)
 	} else {
-		f := domain.LocationFilter{Kind: domain.LocationJobsite, Visible: vis, Page: domain.Page{Limit: domain.MaxPageLimit}}
-		for {
-			ls, next, err := r.locations.ListLocations(ctx, f)
-			if err != nil {
-				return err
-			}
+		err := domain.EachPage(func(p domain.Page) (string, error) {
+			ls, next, err := r.locations.ListLocations(ctx, domain.LocationFilter{Kind: domain.LocationJobsite, Visible: vis, Page: p})
 			sites = append(sites, ls...)
-			if next == "" {
-				break
-			}
-			f.Cursor = next
+			return next, err
+		})
+		if err != nil {
+			return err
 		}
 	}
 	fin, err := r.financeByProduct(ctx)

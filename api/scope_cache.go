@@ -49,17 +49,13 @@ func (t *locationTree) locations(ctx context.Context) ([]*domain.Location, error
 
 	started := t.now()
 	var all []*domain.Location
-	f := domain.LocationFilter{Page: domain.Page{Limit: domain.MaxPageLimit}}
-	for {
-		page, next, err := t.locs.ListLocations(ctx, f)
-		if err != nil {
-			return nil, err
-		}
+	err := domain.EachPage(func(p domain.Page) (string, error) {
+		page, next, err := t.locs.ListLocations(ctx, domain.LocationFilter{Page: p})
 		all = append(all, page...)
-		if next == "" {
-			break
-		}
-		f.Cursor = next
+		return next, err
+	})
+	if err != nil {
+		return nil, err
 	}
 	t.mu.Lock()
 	defer t.mu.Unlock()

@@ -5,6 +5,7 @@ package domain
 import (
 	"errors"
 	"fmt"
+	"slices"
 )
 
 // Error codes. Each maps to one HTTP status in the api package's table.
@@ -92,6 +93,17 @@ func ErrorFields(err error) []FieldError {
 		return e.Fields
 	}
 	return nil
+}
+
+// NamesField reports whether the first *Error in err's chain has a problem with one of the
+// named fields.
+func NamesField(err error, names ...string) bool {
+	for _, f := range ErrorFields(err) {
+		if slices.Contains(names, f.Field) {
+			return true
+		}
+	}
+	return false
 }
 
 // Wrap adds call context to *errp at a package boundary, keeping the chain for errors.As:

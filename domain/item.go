@@ -52,3 +52,16 @@ const (
 	DefaultPageLimit = 50
 	MaxPageLimit     = 500
 )
+
+// EachPage calls list with every page of a listing, the largest a store serves, until list
+// returns no next cursor or an error.
+func EachPage(list func(Page) (next string, err error)) error {
+	p := Page{Limit: MaxPageLimit}
+	for {
+		next, err := list(p)
+		if err != nil || next == "" {
+			return err
+		}
+		p.Cursor = next
+	}
+}

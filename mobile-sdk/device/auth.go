@@ -93,7 +93,7 @@ func (d *Device) ChangePassword(ctx context.Context, currentPassword, newPasswor
 		return err
 	}
 	err = d.changePassword(ctx, tok, currentPassword, newPassword)
-	if client.StatusOf(err) == http.StatusUnauthorized && !namesField(err, "current_password") {
+	if client.StatusOf(err) == http.StatusUnauthorized && !domain.NamesField(err, "current_password") {
 		// The access token was refused before anything changed: refresh it and try once more.
 		// (A 401 about current_password would be a wrong guess; trying again would count twice.)
 		if tok, err = d.refresh(ctx, tok); err != nil {
@@ -119,16 +119,6 @@ func (d *Device) changePassword(ctx context.Context, token, currentPassword, new
 	}
 	d.log.Info().Msg("password changed; the other sessions of the user ended")
 	return nil
-}
-
-// namesField reports whether err is a domain error about the named field.
-func namesField(err error, field string) bool {
-	for _, f := range domain.ErrorFields(err) {
-		if f.Field == field {
-			return true
-		}
-	}
-	return false
 }
 
 // Logout forgets the tokens. The queue and local data stay; the same user signing in again

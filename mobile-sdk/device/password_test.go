@@ -149,7 +149,7 @@ func TestChangePasswordRefusedChangesNothing(t *testing.T) {
 			if got := domain.ErrorCode(err); got != tt.code {
 				t.Errorf("ChangePassword(%q, %q) = %v (code %q), want code %q", tt.current, tt.new, err, got, tt.code)
 			}
-			if !namesField(err, tt.field) {
+			if !domain.NamesField(err, tt.field) {
 				t.Errorf("ChangePassword(%q, %q) = %v naming %+v, want %s named", tt.current, tt.new, err, domain.ErrorFields(err), tt.field)
 			}
 			if got := sessionOf(d); got != before {

@@ -161,15 +161,8 @@ func answered(batch []localstore.QueuedOp, results []wire.Result) bool {
 
 // needsResync reports a 410, or a cursor the server no longer understands.
 func needsResync(err error) bool {
-	if domain.ErrorCode(err) == domain.EGONE {
-		return true
-	}
-	for _, f := range domain.ErrorFields(err) {
-		if f.Field == "cursor" && domain.ErrorCode(err) == domain.EINVALID {
-			return true
-		}
-	}
-	return false
+	code := domain.ErrorCode(err)
+	return code == domain.EGONE || (code == domain.EINVALID && domain.NamesField(err, "cursor"))
 }
 
 // apply stores one answer in one transaction: op results (applied and duplicate ops are acked,
@@ -209,11 +202,12 @@ func (d *Device) apply(resp *wire.Response, rep *Report) error {
 			if c.Deleted {
 				// Deleted, or out of the user's view: the server says so of entities this
 				// device may never have had, and the app hears only of those it had.
-				if _, had := tx.Entity(c.Entity, c.ID); !had {
-					continue
-				}
-				if err := tx.DeleteEntity(c.Entity, c.ID); err != nil {
+				had, err := tx.DeleteEntity(c.Entity, c.ID)
+				if err != nil {
 					return err
+				}
+				if !had {
+					continue
 				}
 			} else if err := tx.PutEntity(c.Entity, c.ID, c.Data); err != nil {
 				return err

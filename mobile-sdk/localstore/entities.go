@@ -56,16 +56,21 @@ func (t *Tx) PutEntity(kind, id string, data []byte) error {
 	return nil
 }
 
-// DeleteEntity removes a confirmed entity (the server deleted it).
-func (t *Tx) DeleteEntity(kind, id string) error {
+// DeleteEntity removes a confirmed entity (the server deleted it, or it left the user's view)
+// and reports whether the store held it.
+func (t *Tx) DeleteEntity(kind, id string) (bool, error) {
 	b := t.tx.Bucket(bucketEntities).Bucket([]byte(kind))
 	if b == nil {
-		return nil
+		return false, nil
 	}
-	if err := t.unindex(kind, id, b.Get([]byte(id))); err != nil {
-		return err
+	old := b.Get([]byte(id))
+	if old == nil {
+		return false, nil
 	}
-	return b.Delete([]byte(id))
+	if err := t.unindex(kind, id, old); err != nil {
+		return false, err
+	}
+	return true, b.Delete([]byte(id))
 }
 
 // unindex removes the index entries of an entity's old state that still point at it.

@@ -201,7 +201,12 @@ func TestIndexFollowsEntities(t *testing.T) {
 	if got := lookup(KeyNFC + "04111111111111"); got != "item/i1" {
 		t.Errorf("Lookup(new tag of i1) = %q, want item/i1", got)
 	}
-	if err := s.Update(func(tx *Tx) error { return tx.DeleteEntity(domain.EntityItem, "i2") }); err != nil {
+	if err := s.Update(func(tx *Tx) error {
+		if had, err := tx.DeleteEntity(domain.EntityItem, "i2"); err != nil || !had {
+			return fmt.Errorf("DeleteEntity(i2) = %v, %v; want it held", had, err)
+		}
+		return nil
+	}); err != nil {
 		t.Fatal(err)
 	}
 	if got := lookup(KeyAsset + "NG-2"); got != "" {

@@ -102,15 +102,7 @@ func merge[T any](ctx context.Context, k kind[T], id string, fields map[string]j
 // isRace reports whether err is a lost optimistic-concurrency race (a stale version, or a
 // create that found the id taken) rather than a real conflict.
 func isRace(err error) bool {
-	if domain.ErrorCode(err) != domain.ECONFLICT {
-		return false
-	}
-	for _, f := range domain.ErrorFields(err) {
-		if f.Field == "version" || f.Field == "id" {
-			return true
-		}
-	}
-	return false
+	return domain.ErrorCode(err) == domain.ECONFLICT && domain.NamesField(err, "version", "id")
 }
 
 // checkFields refuses fields an op may not set.

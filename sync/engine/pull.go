@@ -166,11 +166,13 @@ func (e *Engine) pull(ctx context.Context, st Store, sc *scope, cur cursor, limi
 			if err != nil {
 				return nil, cur, false, err
 			}
-			switch {
-			case v == send:
+			switch v {
+			case send:
 				out = append(out, wc)
-			case v == outOfScope && ch.Seq > cur.fresh:
-				out = append(out, wire.Change{Entity: ch.Entity, ID: ch.ID, Seq: ch.Seq, Deleted: true})
+			case outOfScope:
+				if ch.Seq > cur.fresh {
+					out = append(out, wire.Change{Entity: ch.Entity, ID: ch.ID, Seq: ch.Seq, Deleted: true})
+				}
 			}
 		}
 	}

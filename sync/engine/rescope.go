@@ -29,26 +29,31 @@ func (e *Engine) rescope(ctx context.Context, id string) error {
 	if !ok {
 		return nil
 	}
+	if err := rs.TouchChanges(ctx, domain.EntityLocation, []string{id}); err != nil {
+		return err
+	}
 	seen := map[string]bool{id: true}
 	for queue := []string{id}; len(queue) > 0; queue = queue[1:] {
 		loc := queue[0]
-		if err := rs.TouchChanges(ctx, domain.EntityLocation, []string{loc}); err != nil {
-			return err
-		}
-		err := pages(func(p domain.Page) (string, error) {
+		err := domain.EachPage(func(p domain.Page) (string, error) {
 			children, next, err := rs.ListLocations(ctx, domain.LocationFilter{ParentID: loc, Page: p})
+			if err != nil {
+				return "", err
+			}
+			var ids []string
 			for _, c := range children {
 				if !seen[c.ID] && len(seen) < maxRescope {
 					seen[c.ID] = true
-					queue = append(queue, c.ID)
+					ids = append(ids, c.ID)
 				}
 			}
-			return next, err
+			queue = append(queue, ids...)
+			return next, rs.TouchChanges(ctx, domain.EntityLocation, ids)
 		})
 		if err != nil {
 			return err
 		}
-		err = pages(func(p domain.Page) (string, error) {
+		err = domain.EachPage(func(p domain.Page) (string, error) {
 			items, next, err := rs.ListItems(ctx, domain.ItemFilter{LocationID: loc, Page: p})
 			if err != nil {
 				return "", err
@@ -80,16 +85,3 @@ func (e *Engine) rescope(ctx context.Context, id string) error {
 // maxRescope bounds the locations one move takes along: far more than any real tree, and a
 // guard against a cycle a store might hold.
 const maxRescope = 100_000
-
-// pages calls list with each page of a listing, the largest a store serves, until it returns
-// no next cursor.
-func pages(list func(domain.Page) (string, error)) error {
-	p := domain.Page{Limit: domain.MaxPageLimit}
-	for {
-		next, err := list(p)
-		if err != nil || next == "" {
-			return err
-		}
-		p.Cursor = next
-	}
-}
